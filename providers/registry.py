@@ -1,0 +1,65 @@
+"""Which module serves which ``provider:`` kind, and opening directories from config.
+
+Modules are imported on first use so that ``tenantry --help`` never loads a directory
+client (msgraph-sdk alone takes seconds to import).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from reconciler.directory import Directory
+from reconciler.errors import UserError
+from reconciler.model import DirectoryConfig
+
+PROVIDERS: dict[str, str] = {
+    "local": "providers.local",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the spec repository lives; local paths in directories.yaml are relative to it."""
+
+    root: Path
+
+
+class _Module(Protocol):
+    def open_directory(self, name: str, config: DirectoryConfig, context: Context) -> Directory: ...
+
+
+def open_directory(name: str, config: DirectoryConfig, context: Context) -> Directory:
+    module_name = PROVIDERS.get(config.provider)
+    if module_name is None:
+        raise UserError(f"directory {name!r}: provider {config.provider!r} is not available in "
+                        f"this version of tenantry (available: {', '.join(sorted(PROVIDERS))})")
+    module: _Module = importlib.import_module(module_name)  # type: ignore[assignment]
+    return module.open_directory(name, config, context)
+
+
+class DirectoryPool:
+    """Opens each directory once per command and closes them all at the end."""
+
+    def __init__(self, configs: dict[str, DirectoryConfig], context: Context) -> None:
+        self._configs = configs
+        self._context = context
+        self._open: dict[str, Directory] = {}
+
+    def __call__(self, name: str) -> Directory:
+        if name not in self._open:
+            self._open[name] = open_directory(name, self._configs[name], self._context)
+        return self._open[name]
+
+    def close(self) -> None:
+        for directory in self._open.values():
+            directory.close()
+        self._open.clear()
+
+    def __enter__(self) -> DirectoryPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,65 @@
+"""The narrow port between the core and the directories (implemented in ``providers``).
+
+The planner sees only ``DirectoryReader``; apply gets a ``Directory``. A provider:
+
+* reads a tenant's users completely or raises ``DirectoryUnavailable`` (an empty or partial
+  listing must never look like "everyone was deleted");
+* reports SKUs in tenantry's terms (it maps group DNs / Graph licences back to SKU codes
+  through ``TenantTarget.assign``), and only the attributes it manages;
+* stamps the tenantry user id (its *marker*) on objects it creates and reports it back;
+* applies one tenant's changes in the order given, keeps going past a failure, skips a change
+  whose ``depends_on`` failed, and returns exactly one ``ChangeResult`` per change. Batching
+  (Graph ``$batch`` of 20 with dependsOn), paging and throttling stay inside the provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Mapping, Protocol, Sequence
+
+from .plan import Change
+from .state import TenantSnapshot
+
+
+@dataclass(frozen=True)
+class TenantTarget:
+    """Everything a provider needs to know about one tenant's place in a directory."""
+
+    tenant: str
+    directory: str
+    container: str | None  # ldap: the tenant's OU relative to base_dn
+    domain: str | None
+    # SKU code -> what the provider assigns for it (group DN, skuPartNumber, or the SKU).
+    assign: Mapping[str, str]
+
+    @property
+    def skus(self) -> frozenset[str]:
+        return frozenset(self.assign)
+
+
+class Status(StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change_id: str
+    status: Status
+    message: str = ""
+
+
+class DirectoryReader(Protocol):
+    kind: str
+    # Which of state.ATTRIBUTES this directory stores; others are never diffed.
+    attributes: frozenset[str]
+
+    def read_tenant(self, target: TenantTarget) -> TenantSnapshot: ...
+
+
+class Directory(DirectoryReader, Protocol):
+    def apply(self, target: TenantTarget, changes: Sequence[Change]) -> list[ChangeResult]: ...
+
+    def close(self) -> None: ...

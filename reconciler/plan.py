@@ -1,0 +1,108 @@
+"""The plan: a versioned, frozen JSON document (``tenantry.plan/1``).
+
+Renderers (text, markdown) and apply read this document and nothing else, so a saved plan
+is exactly what gets applied. Change kinds and what ``before``/``after`` hold:
+
+| action  | before                         | after                          | sku |
+|---------|--------------------------------|--------------------------------|-----|
+| create  | null                           | all attributes, enabled        | -   |
+| update  | the changed attributes, before | the changed attributes, after  | -   |
+| enable  | {"enabled": false}             | {"enabled": true}              | -   |
+| disable | {"enabled": true}              | {"enabled": false}             | -   |
+| delete  | all attributes, enabled        | null                           | -   |
+| assign  | null                           | null                           | SKU |
+| remove  | null                           | null                           | SKU |
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PLAN_SCHEMA = "tenantry.plan/1"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    ENABLE = "enable"
+    DISABLE = "disable"
+    DELETE = "delete"
+    ASSIGN = "assign"
+    REMOVE = "remove"
+
+
+# Apply order within a tenant. Creates come first so later changes can reference them;
+# SKU removals precede assignments so licences freed by one user can go to another
+# (Graph refuses an assignment beyond the purchased quantity); deletes come last, so a
+# failure earlier never leaves a tenant with fewer users than it had and no replacement.
+APPLY_ORDER = (Action.CREATE, Action.UPDATE, Action.ENABLE, Action.REMOVE, Action.ASSIGN,
+               Action.DISABLE, Action.DELETE)
+
+Value = str | bool | None
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Change(Frozen):
+    id: str  # unique in the plan: "<tenant>/<user>/<action>[/<sku>]"
+    action: Action
+    tenant: str
+    user: str
+    upn: str
+    object_id: str | None = None  # the directory object, for changes to existing users
+    sku: str | None = None
+    before: dict[str, Value] | None = None
+    after: dict[str, Value] | None = None
+    depends_on: str | None = None  # id of a change that must succeed first (create)
+
+
+class TenantPlan(Frozen):
+    tenant: str
+    directory: str
+    provider: str
+    # What the plan was computed from; apply re-reads both and refuses a stale plan.
+    desired_digest: str
+    actual_digest: str | None
+    changes: tuple[Change, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str | None = None  # set when the directory could not be read completely
+
+
+class Plan(Frozen):
+    schema_: Literal["tenantry.plan/1"] = Field(default=PLAN_SCHEMA, alias="schema")
+    tool_version: str
+    revision: str | None  # HEAD of the spec repository, None outside git
+    dirty: bool  # the specs in the working tree differed from HEAD
+    tenants: tuple[TenantPlan, ...]
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def changes(self) -> list[Change]:
+        return [c for t in self.tenants for c in t.changes]
+
+    def counts(self) -> dict[str, int]:
+        counts = {action.value: 0 for action in Action}
+        for change in self.changes():
+            counts[change.action.value] += 1
+        return counts
+
+    def deletes(self) -> int:
+        return sum(1 for c in self.changes() if c.action is Action.DELETE)
+
+    def has_changes(self) -> bool:
+        return any(t.changes for t in self.tenants)
+
+    def errors(self) -> list[str]:
+        return [f"{t.tenant}: {t.error}" for t in self.tenants if t.error]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Plan:
+        return cls.model_validate_json(text)

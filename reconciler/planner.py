@@ -1,0 +1,101 @@
+"""Build a plan: desired state from specs, actual state from directory readers, diffed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import asdict
+from typing import Callable, Iterable, Sequence
+
+from .diff import diff_tenant
+from .directory import DirectoryReader, TenantTarget
+from .errors import DirectoryUnavailable, UserError
+from .plan import Plan, TenantPlan
+from .specs import Specs
+from .state import TenantSnapshot, UserState
+
+OpenReader = Callable[[str], DirectoryReader]
+
+
+def target_for(specs: Specs, tenant_id: str, kind: str) -> TenantTarget:
+    """The tenant's place in its directory, and which SKUs that directory provisions.
+
+    The local directory holds SKU codes as they are, so it provisions every product; a real
+    directory provisions only products with an ``assign`` entry for its kind.
+    """
+    tenant = specs.tenants[tenant_id]
+    assign: dict[str, str] = {}
+    for sku, product in specs.catalog.products.items():
+        if kind == "local":
+            assign[sku] = sku
+        else:
+            native = getattr(product.assign, kind, None) if product.assign else None
+            if native:
+                assign[sku] = native
+    return TenantTarget(tenant=tenant_id, directory=specs.directory_id(tenant_id),
+                        container=tenant.container, domain=tenant.domain, assign=assign)
+
+
+def desired_users(specs: Specs, tenant_id: str) -> dict[str, UserState]:
+    tenant = specs.tenants[tenant_id]
+    return {
+        uid: UserState(upn=u.upn, display_name=u.display_name, given_name=u.given_name,
+                       surname=u.surname, usage_location=u.usage_location or tenant.usage_location,
+                       enabled=u.enabled, skus=frozenset(u.skus))
+        for uid, u in tenant.users.items()
+    }
+
+
+def select_tenants(specs: Specs, only: Sequence[str], shard: tuple[int, int] | None) -> list[str]:
+    """Tenants to work on: ``--tenant`` filters, then ``--shard I/N``.
+
+    Shards are by a stable hash of the tenant id, so adding a tenant never moves others
+    to a different CI job.
+    """
+    unknown = sorted(set(only) - set(specs.tenants))
+    if unknown:
+        raise UserError(f"unknown tenant {unknown[0]!r}; tenants are the file names in "
+                        "specs/tenants/")
+    chosen = sorted(only) if only else sorted(specs.tenants)
+    if shard is not None:
+        index, count = shard
+        chosen = [t for t in chosen if zlib.crc32(t.encode()) % count == index - 1]
+    return chosen
+
+
+def make_plan(specs: Specs, tenants: Iterable[str], open_reader: OpenReader, *,
+              revision: str | None, dirty: bool, tool_version: str) -> Plan:
+    return Plan(tool_version=tool_version, revision=revision, dirty=dirty,
+                tenants=tuple(plan_tenant(specs, t, open_reader) for t in tenants))
+
+
+def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> TenantPlan:
+    directory_id = specs.directory_id(tenant_id)
+    reader = open_reader(directory_id)
+    target = target_for(specs, tenant_id, reader.kind)
+    desired = {uid: s.project(reader.attributes, target.skus)
+               for uid, s in desired_users(specs, tenant_id).items()}
+    desired_digest = _digest(sorted((uid, asdict(s)) for uid, s in desired.items()))
+    base = dict(tenant=tenant_id, directory=directory_id, provider=reader.kind,
+                desired_digest=desired_digest)
+    try:
+        snapshot = reader.read_tenant(target)
+    except DirectoryUnavailable as exc:
+        # Never diff against a failed or partial read: that would plan deletes.
+        return TenantPlan(**base, actual_digest=None, error=str(exc))
+    snapshot = TenantSnapshot(snapshot.tenant, tuple(
+        o.__class__(o.object_id, o.marker, o.state.project(reader.attributes, target.skus))
+        for o in snapshot.objects))
+    changes, warnings = diff_tenant(tenant_id, desired, snapshot)
+    return TenantPlan(**base, actual_digest=snapshot_digest(snapshot), changes=changes,
+                      warnings=warnings)
+
+
+def snapshot_digest(snapshot: TenantSnapshot) -> str:
+    return _digest(sorted((o.object_id, o.marker, asdict(o.state)) for o in snapshot.objects))
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, default=sorted, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

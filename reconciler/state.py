@@ -1,0 +1,61 @@
+"""The normalised "essence" of a directory user, shared by desired and actual state.
+
+Providers translate their objects into ``UserState`` (SKU codes, not group DNs or Graph
+sku ids; no server-managed fields), so the diff compares like with like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Mapping
+
+# Attribute names as they appear in plans, in display order. ``enabled`` and ``skus`` have
+# change kinds of their own (enable/disable, assign/remove).
+ATTRIBUTES = ("upn", "display_name", "given_name", "surname", "usage_location")
+
+
+@dataclass(frozen=True)
+class UserState:
+    upn: str
+    display_name: str
+    given_name: str | None = None
+    surname: str | None = None
+    usage_location: str | None = None
+    enabled: bool = True
+    skus: frozenset[str] = frozenset()
+
+    def attributes(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in ATTRIBUTES}
+
+    def project(self, managed: frozenset[str], skus: frozenset[str]) -> UserState:
+        """Keep only what a directory manages; the rest is blanked on both sides."""
+        blank = {f.name: None for f in fields(self)
+                 if f.name in ATTRIBUTES and f.name not in managed and f.name != "upn"}
+        return replace(self, skus=self.skus & skus, **blank)
+
+
+@dataclass(frozen=True)
+class DirectoryObject:
+    """One user object as a directory holds it.
+
+    ``marker`` is the tenantry user id stamped on objects tenantry created; objects without
+    it are not tenantry's and are never changed or deleted.
+    """
+
+    object_id: str
+    marker: str | None
+    state: UserState
+
+
+@dataclass(frozen=True)
+class TenantSnapshot:
+    """A complete listing of a tenant's part of a directory (never a partial one)."""
+
+    tenant: str
+    objects: tuple[DirectoryObject, ...]
+
+    def managed(self) -> Mapping[str, DirectoryObject]:
+        return {o.marker: o for o in self.objects if o.marker is not None}
+
+    def unmanaged(self) -> tuple[DirectoryObject, ...]:
+        return tuple(o for o in self.objects if o.marker is None)

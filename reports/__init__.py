@@ -1,0 +1,1 @@
+"""Renderers: they read typed documents (plans, bills) and produce text, never decide."""

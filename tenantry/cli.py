@@ -1,0 +1,162 @@
+"""The command line: option parsing, and the one error boundary.
+
+Commands live one per module in ``tenantry.commands`` and are imported when they run, so
+``tenantry --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+
+from reconciler.errors import SpecInvalid, UserError
+from tenantry import __version__
+from tenantry.output import err
+from tenantry.workspace import Options, Workspace
+
+EXIT_INTERNAL = 3
+
+app = typer.Typer(
+    name="tenantry", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    help="GitOps provisioning and billing for MSPs: specs in git are the source of truth.",
+    context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    chdir: Annotated[Optional[Path], typer.Option("-C", help="Run as if started in DIR.",
+                                                  metavar="DIR")] = None,
+    specs: Annotated[Optional[Path], typer.Option("--specs", metavar="DIR",
+                                                  help="Spec folder (default: specs).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        print(f"tenantry {__version__}")
+        raise typer.Exit(0)
+    ctx.obj = Options(chdir=chdir, specs=specs, debug=debug)
+
+
+def _ws(ctx: typer.Context) -> Workspace:
+    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
+    return Workspace(options)
+
+
+Tenants = Annotated[list[str], typer.Option("--tenant", metavar="ID",
+                                            help="Only this tenant (repeatable).")]
+Shard = Annotated[Optional[str], typer.Option("--shard", metavar="I/N",
+                                              help="Only shard I of N (for parallel CI).")]
+
+
+@app.command()
+def validate(ctx: typer.Context) -> None:
+    """Check every spec file and the references between them."""
+    from tenantry.commands import validate as cmd
+    raise typer.Exit(cmd.run(_ws(ctx)))
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    tenant: Tenants = [],
+    shard: Shard = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+    out_file: Annotated[Optional[Path], typer.Option("--out", metavar="FILE",
+                                                     help="Save the plan (JSON).")] = None,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 2 when there are changes.")] = False,
+) -> None:
+    """Show what apply would change: specs in the working tree against the directories."""
+    from tenantry.commands import plan as cmd
+    _choice("--format", fmt, cmd.FORMATS)
+    raise typer.Exit(cmd.run(_ws(ctx), tenants=tenant, shard=shard, fmt=fmt, out_file=out_file,
+                             detailed_exitcode=detailed_exitcode))
+
+
+@app.command()
+def apply(
+    ctx: typer.Context,
+    plan_file: Annotated[Optional[Path], typer.Argument(metavar="[PLANFILE]")] = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve",
+                                               help="Do not ask for confirmation.")] = False,
+    max_deletes: Annotated[int, typer.Option("--max-deletes", metavar="N", min=0,
+                                             help="Refuse plans deleting more users.")] = 10,
+    tenant: Tenants = [],
+    shard: Shard = None,
+    allow_dirty: Annotated[bool, typer.Option("--allow-dirty",
+                                              help="Apply uncommitted specs.")] = False,
+) -> None:
+    """Carry out a plan (a saved one, or a fresh one after confirmation)."""
+    from tenantry.commands import apply as cmd
+    raise typer.Exit(cmd.run(_ws(ctx), plan_file=plan_file, auto_approve=auto_approve,
+                             max_deletes=max_deletes, tenants=tenant, shard=shard,
+                             allow_dirty=allow_dirty))
+
+
+@app.command()
+def schema(ctx: typer.Context,
+           target: Annotated[Optional[Path], typer.Argument(metavar="[DIR]")] = None) -> None:
+    """Write JSON Schemas for the spec files (default folder: schemas/)."""
+    from tenantry.commands import schema as cmd
+    raise typer.Exit(cmd.run(_ws(ctx), target))
+
+
+@app.command()
+def demo(ctx: typer.Context,
+         target: Annotated[Optional[Path], typer.Argument(metavar="[DIR]")] = None) -> None:
+    """Build a sample spec repository with history, apply it to a local directory."""
+    from tenantry.commands import demo as cmd
+    raise typer.Exit(cmd.run(_ws(ctx), target))
+
+
+def _choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise UserError(f"{option} {value!r}: use one of {', '.join(allowed)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the command, turning every user error into ``error: ...`` + exit 1."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = typer.main.get_command(app).main(args, prog_name="tenantry",
+                                                standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except SpecInvalid as exc:
+        for problem in exc.problems:
+            err(problem.render())
+        err(f"error: {len(exc.problems)} problem(s) found; fix them and run "
+            "'tenantry validate'")
+        return 1
+    except UserError as exc:
+        err(f"error: {exc}")
+        return 1
+    except click.exceptions.Abort:
+        err("error: aborted")
+        return 1
+    except click.ClickException as exc:
+        # Usage errors exit 1, not click's 2: 2 means "success, with changes" here.
+        err(f"error: {exc.format_message()}")
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            err(f"  see: {exc.ctx.command_path} --help")
+        return 1
+    except KeyboardInterrupt:
+        err("error: interrupted")
+        return 130
+    except Exception as exc:  # the boundary: anything else is a bug in tenantry
+        if debug:
+            traceback.print_exc()
+        else:
+            err(f"error: internal error ({type(exc).__name__}: {exc}); run again with --debug "
+                "for the traceback and please report it")
+        return EXIT_INTERNAL
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per command; ``tenantry.cli`` wires them into the command line."""

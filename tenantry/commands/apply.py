@@ -1,0 +1,129 @@
+"""``tenantry apply``: carry a plan out, safely, and record the outcome as a git note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from reconciler.apply import ApplyReport, apply_plan, check_delete_guard
+from reconciler.directory import Status, TenantTarget
+from reconciler.errors import UserError
+from reconciler.plan import Plan, TenantPlan
+from reconciler.planner import target_for
+from reconciler.specs import Specs
+from tenantry import __version__
+from tenantry.commands import plan as plan_cmd
+from tenantry.output import err, out
+from tenantry.workspace import Workspace
+
+_MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped"}
+
+
+def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_deletes: int,
+        tenants: Sequence[str], shard: str | None, allow_dirty: bool) -> int:
+    if ws.repo is None:
+        raise UserError(f"{ws.label} is not in a git repository; apply records each outcome "
+                        "on the applied commit, so the specs must be committed")
+    if ws.specs_dirty() and not allow_dirty:
+        raise UserError(f"the specs in {ws.label} differ from HEAD; commit them first (or pass "
+                        "--allow-dirty to apply uncommitted specs)")
+    specs = ws.load()
+    fresh = plan_cmd.compute(ws, specs, tenants or _tenants_of(plan_file, ws), shard)
+    if plan_file is not None:
+        plan = _load_saved(ws.cwd / plan_file)
+        _refuse_stale(plan, fresh, plan_file)
+    else:
+        plan = fresh
+        out(plan_cmd.render(plan, "text").rstrip("\n"))
+    for line in plan.errors():
+        err(f"error: {line}")
+    if not plan.has_changes():
+        if plan_file is not None:
+            out("No changes. The directories match the specs.")
+        return 1 if plan.errors() else 0
+    check_delete_guard(plan, max_deletes)
+    if plan_file is None and not auto_approve:
+        _confirm()
+    with ws.directories(specs) as pool:
+        report = apply_plan(plan, pool, _targets(specs))
+    _print(plan, report)
+    _record(ws, plan, report)
+    return 0 if report.ok else 1
+
+
+def _tenants_of(plan_file: Path | None, ws: Workspace) -> list[str]:
+    if plan_file is None:
+        return []
+    return [t.tenant for t in _load_saved(ws.cwd / plan_file).tenants]
+
+
+def _load_saved(path: Path) -> Plan:
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read plan file {str(path)!r}: {exc.strerror}") from None
+    try:
+        return Plan.from_json(text)
+    except ValueError:
+        raise UserError(f"{str(path)!r} is not a tenantry plan (tenantry.plan/1); write one "
+                        "with 'tenantry plan --out FILE'") from None
+
+
+def _refuse_stale(saved: Plan, fresh: Plan, name: Path) -> None:
+    now = {t.tenant: t for t in fresh.tenants}
+    for tenant in saved.tenants:
+        current = now.get(tenant.tenant)
+        what = None
+        if current is None:
+            what = "the tenant is no longer in the specs"
+        elif current.desired_digest != tenant.desired_digest:
+            what = "the specs changed"
+        elif current.actual_digest != tenant.actual_digest:
+            what = f"directory {tenant.directory!r} changed"
+        if what:
+            raise UserError(f"plan {str(name)!r} is stale for tenant {tenant.tenant!r}: {what} "
+                            "since it was made; run 'tenantry plan' again")
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise UserError("apply needs confirmation: pass --auto-approve (as in CI), or run it "
+                        "in a terminal")
+    answer = input("\nApply these changes? Only 'yes' is accepted: ")
+    if answer.strip() != "yes":
+        raise UserError("apply cancelled; nothing was changed")
+
+
+def _targets(specs: Specs) -> Callable[[TenantPlan, str], TenantTarget]:
+    def target(tenant: TenantPlan, kind: str) -> TenantTarget:
+        return target_for(specs, tenant.tenant, kind)
+    return target
+
+
+def _print(plan: Plan, report: ApplyReport) -> None:
+    by_id = {c.id: c for c in plan.changes()}
+    for result in report.results:
+        change = by_id[result.change_id]
+        detail = f": {result.message}" if result.message else ""
+        line = f"{_MARK[result.status]:>7}  {change.id}{detail}"
+        (out if result.status is Status.APPLIED else err)(line)
+    out(f"Apply complete: {report.count(Status.APPLIED)} applied, "
+        f"{report.count(Status.FAILED)} failed, {report.count(Status.SKIPPED)} skipped.")
+
+
+def _record(ws: Workspace, plan: Plan, report: ApplyReport) -> None:
+    assert ws.repo is not None
+    head = ws.repo.head()
+    if head is None:
+        return
+    ws.repo.add_note(head, {
+        "applied_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "tool_version": __version__,
+        "dirty": plan.dirty,
+        "tenants": sorted({c.tenant for c in plan.changes()}),
+        "applied": report.count(Status.APPLIED),
+        "failed": sorted(r.change_id for r in report.results if r.status is Status.FAILED),
+        "skipped": sorted(r.change_id for r in report.results if r.status is Status.SKIPPED),
+    })

@@ -1,0 +1,49 @@
+"""``tenantry plan``: desired (specs in the working tree) against actual (the directories)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from reconciler.plan import Plan
+from reconciler.planner import make_plan, select_tenants
+from reconciler.specs import Specs
+from reports import plan_markdown, plan_text
+from tenantry import __version__
+from tenantry.options import parse_shard
+from tenantry.output import err, out, write_atomic
+from tenantry.workspace import Workspace
+
+FORMATS = ("text", "json", "markdown")
+
+
+def compute(ws: Workspace, specs: Specs, tenants: Sequence[str], shard: str | None) -> Plan:
+    chosen = select_tenants(specs, tenants, parse_shard(shard))
+    with ws.directories(specs) as pool:
+        return make_plan(specs, chosen, pool, revision=ws.repo.head() if ws.repo else None,
+                         dirty=ws.specs_dirty(), tool_version=__version__)
+
+
+def render(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        return plan.to_json()
+    if fmt == "markdown":
+        return plan_markdown.render(plan)
+    return plan_text.render(plan)
+
+
+def run(ws: Workspace, *, tenants: Sequence[str], shard: str | None, fmt: str,
+        out_file: Path | None, detailed_exitcode: bool) -> int:
+    specs = ws.load()
+    plan = compute(ws, specs, tenants, shard)
+    if out_file is not None:
+        # The saved plan is always the JSON document; apply reads it back.
+        write_atomic(ws.cwd / out_file, plan.to_json())
+    out(render(plan, fmt).rstrip("\n"))
+    if out_file is not None and fmt != "json":
+        err(f"Saved the plan to {out_file}; apply it with: tenantry apply {out_file}")
+    if plan.errors():
+        for line in plan.errors():
+            err(f"error: {line}")
+        return 1
+    return 2 if detailed_exitcode and plan.has_changes() else 0

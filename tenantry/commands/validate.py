@@ -1,0 +1,14 @@
+"""``tenantry validate``: every problem in every spec file, one line each (SPEC §3)."""
+
+from __future__ import annotations
+
+from tenantry.output import out
+from tenantry.workspace import Workspace
+
+
+def run(ws: Workspace) -> int:
+    specs = ws.load()  # raises SpecInvalid, which the error boundary prints line by line
+    users = sum(len(t.users) for t in specs.tenants.values())
+    out(f"{ws.label}: valid ({len(specs.tenants)} tenants, {users} users, "
+        f"{len(specs.catalog.products)} products)")
+    return 0
