@@ -36,7 +36,7 @@ def open_directory(name: str, config: DirectoryConfig, context: Context) -> Dire
     if module_name is None:
         raise UserError(f"directory {name!r}: provider {config.provider!r} is not available in "
                         f"this version of tenantry (available: {', '.join(sorted(PROVIDERS))})")
-    module: _Module = importlib.import_module(module_name)  # type: ignore[assignment]
+    module: _Module = importlib.import_module(module_name)
     return module.open_directory(name, config, context)
 
 

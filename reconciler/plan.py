@@ -74,7 +74,7 @@ class TenantPlan(Frozen):
 
 
 class Plan(Frozen):
-    schema_: Literal["tenantry.plan/1"] = Field(default=PLAN_SCHEMA, alias="schema")
+    schema_: Literal["tenantry.plan/1"] = Field(default="tenantry.plan/1", alias="schema")
     tool_version: str
     revision: str | None  # HEAD of the spec repository, None outside git
     dirty: bool  # the specs in the working tree differed from HEAD

@@ -29,9 +29,10 @@ class UserState:
 
     def project(self, managed: frozenset[str], skus: frozenset[str]) -> UserState:
         """Keep only what a directory manages; the rest is blanked on both sides."""
-        blank = {f.name: None for f in fields(self)
-                 if f.name in ATTRIBUTES and f.name not in managed and f.name != "upn"}
-        return replace(self, skus=self.skus & skus, **blank)
+        blank: dict[str, None] = {
+            f.name: None for f in fields(self)
+            if f.name in ATTRIBUTES and f.name not in managed and f.name != "upn"}
+        return replace(self, skus=self.skus & skus, **blank)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

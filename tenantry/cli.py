@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import click
 import typer
@@ -17,7 +17,10 @@ import typer
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__
 from tenantry.output import err
-from tenantry.workspace import Options, Workspace
+from tenantry.options import Options
+
+if TYPE_CHECKING:
+    from tenantry.workspace import Workspace
 
 EXIT_INTERNAL = 3
 
@@ -44,6 +47,8 @@ def _global(
 
 
 def _ws(ctx: typer.Context) -> Workspace:
+    from tenantry.workspace import Workspace  # imports the models: only when a command runs
+
     options = ctx.obj if isinstance(ctx.obj, Options) else Options()
     return Workspace(options)
 

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 from reconciler.errors import UserError
+
+
+@dataclass(frozen=True)
+class Options:
+    """Global options (``-C``, ``--specs``, ``--debug``) shared by every command."""
+
+    chdir: Path | None = None
+    specs: Path | None = None
+    debug: bool = False
 
 
 def parse_shard(value: str | None) -> tuple[int, int] | None:

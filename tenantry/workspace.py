@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -12,17 +11,9 @@ from reconciler.errors import UserError
 from reconciler.gitrepo import Repo, discover
 from reconciler.loading import load_specs, read_tree
 from reconciler.specs import Specs
+from tenantry.options import Options
 
 DEFAULT_SPECS = "specs"
-
-
-@dataclass(frozen=True)
-class Options:
-    """Global options (``-C``, ``--specs``, ``--debug``) shared by every command."""
-
-    chdir: Path | None = None
-    specs: Path | None = None
-    debug: bool = False
 
 
 class Workspace:
