@@ -103,6 +103,8 @@ class LocalSqliteDirectory:
                 skus.setdefault(object_id, set()).add(sku)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise DirectoryUnavailable(f"local directory {str(self.path)!r}: {exc}") from None
         objects = tuple(
             DirectoryObject(oid, marker, UserState(
@@ -124,7 +126,7 @@ class LocalSqliteDirectory:
             if change.depends_on is not None and change.depends_on in failed:
                 failed.add(change.id)
                 results.append(ChangeResult(change.id, Status.SKIPPED,
-                                            f"skipped: {change.depends_on} failed"))
+                                            f"needs {change.depends_on}, which failed"))
                 continue
             try:
                 db.execute("BEGIN IMMEDIATE")
@@ -173,7 +175,7 @@ class LocalSqliteDirectory:
                        (oid, target.assign.get(change.sku or "", change.sku)))
         elif change.action is Action.REMOVE:
             db.execute("DELETE FROM user_skus WHERE object_id = ? AND sku = ?",
-                       (oid, change.sku))
+                       (oid, target.assign.get(change.sku or "", change.sku)))
 
     @staticmethod
     def _check_owned(db: sqlite3.Connection, target: TenantTarget, change: Change,

@@ -41,8 +41,30 @@ def check_delete_guard(plan: Plan, max_deletes: int) -> None:
 
 
 def ordered(changes: Sequence[Change]) -> list[Change]:
+    """``APPLY_ORDER`` by action (stable: keeps user order), but never a change before the
+    change it ``depends_on`` (a create waits for the delete that frees its UPN)."""
     rank = {action: index for index, action in enumerate(APPLY_ORDER)}
-    return sorted(changes, key=lambda c: rank[c.action])  # stable: keeps user order
+    by_rank = sorted(changes, key=lambda c: rank[c.action])
+    ids = {c.id for c in changes}
+    done: set[str] = set()
+    waiting: dict[str, list[Change]] = {}
+    result: list[Change] = []
+
+    def emit(change: Change) -> None:
+        result.append(change)
+        done.add(change.id)
+        for follower in waiting.pop(change.id, []):
+            emit(follower)
+
+    for change in by_rank:
+        if change.depends_on is None or change.depends_on not in ids \
+                or change.depends_on in done:
+            emit(change)
+        else:
+            waiting.setdefault(change.depends_on, []).append(change)
+    # A dependency cycle (the diff never plans one): the rest in action order.
+    result.extend(c for c in by_rank if c.id not in done)
+    return result
 
 
 def apply_plan(plan: Plan, open_directory: OpenDirectory, target_for: TargetFor) -> ApplyReport:

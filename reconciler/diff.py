@@ -11,8 +11,6 @@ from typing import Iterator, Mapping
 from .plan import Action, Change, Value
 from .state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
 
-_ORDER = {action: index for index, action in enumerate(Action)}
-
 
 def diff_tenant(tenant: str, desired: Mapping[str, UserState],
                 actual: TenantSnapshot) -> tuple[tuple[Change, ...], tuple[str, ...]]:
@@ -29,7 +27,8 @@ def diff_tenant(tenant: str, desired: Mapping[str, UserState],
                                    before=_full(have.state)))
         elif want is not None and have is not None:
             changes.extend(_update(tenant, user, want, have))
-    return tuple(changes), tuple(_conflicts(desired, managed, actual))
+    sequenced, swaps = _free_upns_first(changes)
+    return tuple(sequenced), (*_conflicts(desired, managed, actual), *swaps)
 
 
 def _create(tenant: str, user: str, want: UserState) -> Iterator[Change]:
@@ -58,14 +57,76 @@ def _update(tenant: str, user: str, want: UserState, have: DirectoryObject) -> I
         yield _change(tenant, user, Action.ASSIGN, want.upn, have, sku=sku)
 
 
+def _free_upns_first(changes: list[Change]) -> tuple[list[Change], list[str]]:
+    """Make a change that takes a UPN depend on the change that gives it up.
+
+    Directories keep UPNs unique, so when one user gives a UPN up (delete, or a rename away
+    from it) and another takes it (create, or a rename to it), as when a user's id changes,
+    the taker must wait for the giver: otherwise the create would fail on the first apply
+    and only the second run would converge. Apply orders changes by ``depends_on``. UPNs
+    that go round in a circle (a swap) cannot be sequenced: they get a warning instead.
+    """
+    givers: dict[str, Change] = {}
+    for change in changes:
+        given = _upn_given_up(change)
+        if given is not None:
+            givers[given] = change
+    if not givers:
+        return changes, []
+    wait_for: dict[str, Change] = {}  # change id -> the change that frees its UPN
+    for change in changes:
+        taken = _upn_taken(change)
+        giver = givers.get(taken) if taken is not None else None
+        if giver is not None and giver.user != change.user:
+            wait_for[change.id] = giver
+    circular: set[str] = set()
+    for start in wait_for:
+        seen = [start]
+        step = wait_for.get(start)
+        while step is not None and step.id not in seen:
+            seen.append(step.id)
+            step = wait_for.get(step.id)
+        if step is not None and step.id == start:
+            circular.add(start)
+    warnings = []
+    if circular:
+        users = sorted({c.user for c in changes if c.id in circular})
+        warnings.append(f"{', '.join(users)}: their UPNs go round in a circle (a swap); a "
+                        "directory keeps UPNs unique, so these renames will fail: rename one "
+                        "user to a temporary UPN first, apply, then finish the swap")
+    sequenced = [c.model_copy(update={"depends_on": wait_for[c.id].id})
+                 if c.id in wait_for and c.id not in circular else c for c in changes]
+    return sequenced, warnings
+
+
+def _upn_given_up(change: Change) -> str | None:
+    if change.action is Action.DELETE:
+        return change.upn.lower()
+    if change.action is Action.UPDATE and change.before and "upn" in change.before:
+        return str(change.before["upn"]).lower()
+    return None
+
+
+def _upn_taken(change: Change) -> str | None:
+    if change.action is Action.CREATE:
+        return change.upn.lower()
+    if change.action is Action.UPDATE and change.after and "upn" in change.after:
+        return str(change.after["upn"]).lower()
+    return None
+
+
 def _conflicts(desired: Mapping[str, UserState], managed: Mapping[str, DirectoryObject],
                actual: TenantSnapshot) -> Iterator[str]:
     taken = {o.state.upn.lower(): o for o in actual.unmanaged()}
-    for user in sorted(set(desired) - set(managed)):
+    for user in sorted(desired):
+        have = managed.get(user)
+        if have is not None and have.state.upn.lower() == desired[user].upn.lower():
+            continue  # keeps its UPN
         other = taken.get(desired[user].upn.lower())
         if other is not None:
+            what = "create" if have is None else "rename"
             yield (f"{user}: UPN {desired[user].upn} belongs to a directory object tenantry "
-                   f"does not manage ({other.object_id}); its create will fail until that "
+                   f"does not manage ({other.object_id}); its {what} will fail until that "
                    "object is removed or adopted with 'tenantry import'")
 
 

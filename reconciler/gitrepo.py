@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from .errors import UserError
 
@@ -43,16 +44,32 @@ class Repo:
             raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
         return out.strip()
 
-    def is_dirty(self, paths: Sequence[Path]) -> bool:
-        rel = [str(p.resolve().relative_to(self.root)) if p.resolve().is_relative_to(self.root)
-               else str(p) for p in paths]
-        out = self.git("status", "--porcelain", "--untracked-files=all", "--", *rel)
-        return bool(out.strip())
+    def is_dirty(self, paths: Sequence[Path],
+                 read_suffixes: tuple[str, ...] = (".yaml", ".yml")) -> bool:
+        """Whether files under ``paths`` differ from HEAD: any change to a tracked file, or
+        an untracked or git-ignored file ending in ``read_suffixes`` (the loader reads
+        those, ignored or not; an editor's swap file does not count)."""
+        rel = [":(literal)" + (str(p.resolve().relative_to(self.root))
+                               if p.resolve().is_relative_to(self.root) else str(p))
+               for p in paths]
+        out = self.git("status", "--porcelain", "-z", "--untracked-files=all", "--ignored",
+                       "--", *rel)
+        for entry in out.split("\0"):
+            code, name = entry[:2], entry[3:]
+            if not name or (code in ("??", "!!") and not name.endswith(read_suffixes)):
+                continue
+            return True
+        return False
 
     def add_note(self, commit: str, record: dict[str, Any]) -> None:
         """Append one JSON line to the tenantry note on ``commit`` (an apply's outcome)."""
         line = json.dumps(record, sort_keys=True, separators=(",", ":"))
-        self.git("notes", "--ref", NOTES_REF, "append", "-m", line, commit)
+        ident: list[str] = []
+        if not self.git("var", "GIT_COMMITTER_IDENT", check=False).strip():
+            # CI checkouts often have no git identity, and a note is a commit on the notes
+            # ref: without one, the directory would change and its record be lost.
+            ident = ["-c", "user.name=tenantry", "-c", "user.email=tenantry@localhost"]
+        self.git(*ident, "notes", "--ref", NOTES_REF, "append", "-m", line, commit)
 
     def notes(self, commit: str) -> list[dict[str, Any]]:
         out = self.git("notes", "--ref", NOTES_REF, "show", commit, check=False)
@@ -70,3 +87,110 @@ def discover(path: Path) -> Repo | None:
     if found.working_tree_dir is None:
         return None
     return Repo(Path(found.working_tree_dir).resolve())
+
+
+# --- history for billing: one streaming log, one blob reader ------------------------------
+
+_LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%an <%ae>%x1f%s"
+
+
+@dataclass(frozen=True)
+class LogCommit:
+    """One first-parent commit and the spec files it changed (blob "" = deleted)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    committed: int  # committer time, seconds since the epoch
+    author: str
+    subject: str
+    changes: tuple[tuple[str, str], ...]  # (path relative to the specs folder, new blob)
+
+
+def first_parent_log(repo: Repo, rev: str, specs_path: str) -> Iterator[LogCommit]:
+    """Every first-parent commit of ``rev``, oldest first, with its spec changes.
+
+    One ``git log`` process streams the whole history. ``--sparse`` keeps commits that do
+    not touch the specs (their times matter for the clamp); merges are diffed against their
+    first parent, so a feature branch's intermediate commits never appear.
+    """
+    prefix = specs_path.rstrip("/") + "/" if specs_path not in ("", ".") else ""
+    args = ["git", "-C", str(repo.root), "log", "--first-parent", "--sparse", "--reverse",
+            "--raw", "-z", "--no-abbrev", "--no-renames", "--no-color", "--no-ext-diff",
+            f"--format={_LOG_FORMAT}", rev, "--", prefix or "."]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        pending = b""
+        while chunk := proc.stdout.read(1 << 20):
+            pending += chunk
+            *records, pending = pending.split(b"\x1e")
+            for record in records:
+                if record:
+                    yield _parse_commit(record, prefix)
+        if pending:
+            yield _parse_commit(pending, prefix)
+        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            lines = stderr.strip().splitlines()
+            raise UserError(f"git log {rev}: {lines[-1] if lines else 'failed'}")
+
+
+def _parse_commit(record: bytes, prefix: str) -> LogCommit:
+    header, _, raw = record.partition(b"\0")
+    sha, parents, committed, author, subject = header.decode(errors="replace").split("\x1f", 4)
+    tokens = raw.split(b"\0")
+    changes: list[tuple[str, str]] = []
+    for meta, path in zip(tokens[0::2], tokens[1::2]):
+        # ":100644 100644 <old> <new> M" then the path (raw bytes, unquoted with -z)
+        fields = meta.strip().split()
+        if len(fields) < 5:
+            continue
+        status, new_blob, mode = fields[4][:1], fields[3].decode(), fields[1]
+        name = path.decode(errors="surrogateescape")
+        if not name.startswith(prefix):
+            continue
+        deleted = status == b"D" or mode == b"160000"
+        changes.append((name[len(prefix):], "" if deleted else new_blob))
+    return LogCommit(sha, tuple(parents.split()), int(committed), author, subject,
+                     tuple(changes))
+
+
+class BlobReader:
+    """Blob contents through one long-lived ``git cat-file --batch`` process."""
+
+    def __init__(self, repo: Repo) -> None:
+        self._proc = subprocess.Popen(["git", "-C", str(repo.root), "cat-file", "--batch"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def read(self, blob_ids: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        """Yield (id, content) in the order asked; a writer thread avoids pipe deadlock."""
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:
+            for blob in blob_ids:
+                stdin.write(blob.encode() + b"\n")
+            stdin.flush()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        for blob in blob_ids:
+            header = stdout.readline().split()
+            if len(header) < 3 or header[1] != b"blob":
+                raise UserError(f"git cat-file: blob {blob} is missing from the repository")
+            size = int(header[2])
+            data = stdout.read(size)
+            stdout.read(1)  # the newline after each object
+            yield blob, data
+        writer.join()
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

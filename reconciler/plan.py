@@ -38,6 +38,8 @@ class Action(StrEnum):
 # SKU removals precede assignments so licences freed by one user can go to another
 # (Graph refuses an assignment beyond the purchased quantity); deletes come last, so a
 # failure earlier never leaves a tenant with fewer users than it had and no replacement.
+# ``depends_on`` overrides this order: a create that takes a deleted user's UPN runs after
+# that delete (apply.ordered).
 APPLY_ORDER = (Action.CREATE, Action.UPDATE, Action.ENABLE, Action.REMOVE, Action.ASSIGN,
                Action.DISABLE, Action.DELETE)
 
@@ -58,7 +60,9 @@ class Change(Frozen):
     sku: str | None = None
     before: dict[str, Value] | None = None
     after: dict[str, Value] | None = None
-    depends_on: str | None = None  # id of a change that must succeed first (create)
+    # Id of a change in the same tenant that must succeed first: the user's create (for its
+    # assigns), or another user's delete/rename that frees the UPN this change takes.
+    depends_on: str | None = None
 
 
 class TenantPlan(Frozen):

@@ -57,7 +57,8 @@ def select_tenants(specs: Specs, only: Sequence[str], shard: tuple[int, int] | N
     if unknown:
         raise UserError(f"unknown tenant {unknown[0]!r}; tenants are the file names in "
                         "specs/tenants/")
-    chosen = sorted(only) if only else sorted(specs.tenants)
+    # A tenant named twice is planned (and applied) once.
+    chosen = sorted(set(only)) if only else sorted(specs.tenants)
     if shard is not None:
         index, count = shard
         chosen = [t for t in chosen if zlib.crc32(t.encode()) % count == index - 1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from reconciler.plan import Action, Change, Plan, Value
 
 SYMBOL = {Action.CREATE: "+", Action.ASSIGN: "+", Action.UPDATE: "~", Action.ENABLE: "~",
@@ -21,12 +23,18 @@ def headline(change: Change) -> str:
 
 
 def details(change: Change) -> list[str]:
-    """Attribute lines under a change: values for create, before -> after for update."""
+    """Attribute lines under a change: values for create, before -> after for update, and
+    what it waits for when that is another user's change (one that frees its UPN)."""
+    lines: list[str] = []
     if change.action is Action.CREATE and change.after:
-        return [f"{k}: {fmt(v)}" for k, v in change.after.items() if v is not None]
-    if change.action is Action.UPDATE and change.before is not None and change.after:
-        return [f"{k}: {fmt(change.before.get(k))} -> {fmt(v)}" for k, v in change.after.items()]
-    return []
+        lines = [f"{k}: {fmt(v)}" for k, v in change.after.items() if v is not None]
+    elif change.action is Action.UPDATE and change.before is not None and change.after:
+        lines = [f"{k}: {fmt(change.before.get(k))} -> {fmt(v)}"
+                 for k, v in change.after.items()]
+    if change.depends_on and not change.depends_on.startswith(
+            f"{change.tenant}/{change.user}/"):
+        lines.append(f"after {change.depends_on} (it frees the UPN)")
+    return lines
 
 
 def fmt(value: Value) -> str:
@@ -34,13 +42,15 @@ def fmt(value: Value) -> str:
         return "(none)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return f'"{value}"'
+    # JSON quoting: a name holding a quote, newline or control character stays on one line.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def summary(plan: Plan) -> str:
     counts = plan.counts()
-    users = {"create": counts["create"], "update": counts["update"] + counts["enable"]
-             + counts["disable"], "delete": counts["delete"]}
-    return (f"Plan: {users['create']} to create, {users['update']} to update, "
-            f"{users['delete']} to delete; {counts['assign']} SKUs to assign, "
+    # Users, not changes: a user renamed and disabled is one user to update.
+    updated = {(c.tenant, c.user) for c in plan.changes()
+               if c.action in (Action.UPDATE, Action.ENABLE, Action.DISABLE)}
+    return (f"Plan: {counts['create']} to create, {len(updated)} to update, "
+            f"{counts['delete']} to delete; {counts['assign']} SKUs to assign, "
             f"{counts['remove']} to remove.")

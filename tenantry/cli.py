@@ -11,7 +11,6 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
-import click
 import typer
 
 from reconciler.errors import SpecInvalid, UserError
@@ -105,6 +104,30 @@ def apply(
 
 
 @app.command()
+def bill(
+    ctx: typer.Context,
+    commit_range: Annotated[Optional[str], typer.Argument(
+        metavar="[A..B]", help="Bill the days after A's day up to B's day.")] = None,
+    period: Annotated[Optional[str], typer.Option("--period", metavar="YYYY-MM",
+                                                  help="One billing period.")] = None,
+    start: Annotated[Optional[str], typer.Option("--from", metavar="DATE",
+                                                 help="First day (with --to).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", metavar="DATE",
+                                               help="Last day, inclusive.")] = None,
+    rev: Annotated[Optional[str], typer.Option("--rev", metavar="REV",
+                                               help="Bill as of this revision.")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table, json, csv, xlsx, html or markdown.")] = "table",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE",
+                                                   help="Write to FILE (atomically).")] = None,
+) -> None:
+    """Bill seats from the git history of the specs: a period, dates or a commit range."""
+    from tenantry.commands import bill as cmd
+    raise typer.Exit(cmd.run(_ws(ctx), commit_range=commit_range, period=period, start=start,
+                             end=end, rev=rev, fmt=fmt, output=output))
+
+
+@app.command()
 def schema(ctx: typer.Context,
            target: Annotated[Optional[Path], typer.Argument(metavar="[DIR]")] = None) -> None:
     """Write JSON Schemas for the spec files (default folder: schemas/)."""
@@ -142,14 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         err(f"error: {exc}")
         return 1
-    except click.exceptions.Abort:
+    except typer.Abort:
         err("error: aborted")
         return 1
-    except click.ClickException as exc:
-        # Usage errors exit 1, not click's 2: 2 means "success, with changes" here.
+    except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `tenantry`: show the help
+            print(exc.format_message())
+            return 0
+        # typer ships its own click; its usage errors derive from TyperException. They exit
+        # 1, not click's 2: 2 means "success, with changes" here.
         err(f"error: {exc.format_message()}")
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            err(f"  see: {exc.ctx.command_path} --help")
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            err(f"  see: {ctx.command_path} --help")
         return 1
     except KeyboardInterrupt:
         err("error: interrupted")

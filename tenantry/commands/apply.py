@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from reconciler.apply import ApplyReport, apply_plan, check_delete_guard
 from reconciler.directory import Status, TenantTarget
 from reconciler.errors import UserError
 from reconciler.plan import Plan, TenantPlan
-from reconciler.planner import target_for
+from reconciler.planner import select_tenants, target_for
 from reconciler.specs import Specs
 from tenantry import __version__
 from tenantry.commands import plan as plan_cmd
+from tenantry.options import parse_shard
 from tenantry.output import err, out
 from tenantry.workspace import Workspace
 
@@ -26,16 +27,25 @@ def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_delete
     if ws.repo is None:
         raise UserError(f"{ws.label} is not in a git repository; apply records each outcome "
                         "on the applied commit, so the specs must be committed")
-    if ws.specs_dirty() and not allow_dirty:
+    dirty = ws.specs_dirty()
+    if dirty and not allow_dirty:
         raise UserError(f"the specs in {ws.label} differ from HEAD; commit them first (or pass "
                         "--allow-dirty to apply uncommitted specs)")
     specs = ws.load()
-    fresh = plan_cmd.compute(ws, specs, tenants or _tenants_of(plan_file, ws), shard)
     if plan_file is not None:
         plan = _load_saved(ws.cwd / plan_file)
+        if tenants or shard:
+            # --tenant/--shard narrow a saved plan; they never add tenants to it.
+            chosen = set(select_tenants(specs, tenants, parse_shard(shard)))
+            plan = plan.model_copy(update={
+                "tenants": tuple(t for t in plan.tenants if t.tenant in chosen)})
+        # Plan again from scratch what the saved plan covers, to prove it is still current.
+        names = [t.tenant for t in plan.tenants if t.tenant in specs.tenants]
+        fresh = plan_cmd.compute(ws, specs, names, None) if names \
+            else plan.model_copy(update={"tenants": ()})
         _refuse_stale(plan, fresh, plan_file)
     else:
-        plan = fresh
+        plan = plan_cmd.compute(ws, specs, tenants, shard)
         out(plan_cmd.render(plan, "text").rstrip("\n"))
     for line in plan.errors():
         err(f"error: {line}")
@@ -49,14 +59,8 @@ def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_delete
     with ws.directories(specs) as pool:
         report = apply_plan(plan, pool, _targets(specs))
     _print(plan, report)
-    _record(ws, plan, report)
+    _record(ws, plan, report, dirty)
     return 0 if report.ok else 1
-
-
-def _tenants_of(plan_file: Path | None, ws: Workspace) -> list[str]:
-    if plan_file is None:
-        return []
-    return [t.tenant for t in _load_saved(ws.cwd / plan_file).tenants]
 
 
 def _load_saved(path: Path) -> Plan:
@@ -78,6 +82,8 @@ def _refuse_stale(saved: Plan, fresh: Plan, name: Path) -> None:
         what = None
         if current is None:
             what = "the tenant is no longer in the specs"
+        elif (current.directory, current.provider) != (tenant.directory, tenant.provider):
+            what = f"the tenant moved to directory {current.directory!r}"
         elif current.desired_digest != tenant.desired_digest:
             what = "the specs changed"
         elif current.actual_digest != tenant.actual_digest:
@@ -91,7 +97,10 @@ def _confirm() -> None:
     if not sys.stdin.isatty():
         raise UserError("apply needs confirmation: pass --auto-approve (as in CI), or run it "
                         "in a terminal")
-    answer = input("\nApply these changes? Only 'yes' is accepted: ")
+    try:
+        answer = input("\nApply these changes? Only 'yes' is accepted: ")
+    except EOFError:
+        answer = ""
     if answer.strip() != "yes":
         raise UserError("apply cancelled; nothing was changed")
 
@@ -113,17 +122,23 @@ def _print(plan: Plan, report: ApplyReport) -> None:
         f"{report.count(Status.FAILED)} failed, {report.count(Status.SKIPPED)} skipped.")
 
 
-def _record(ws: Workspace, plan: Plan, report: ApplyReport) -> None:
+def _record(ws: Workspace, plan: Plan, report: ApplyReport, dirty: bool) -> None:
     assert ws.repo is not None
     head = ws.repo.head()
     if head is None:
         return
-    ws.repo.add_note(head, {
+    record: dict[str, Any] = {
         "applied_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "tool_version": __version__,
-        "dirty": plan.dirty,
+        # Now, not when a saved plan was made: did the applied specs differ from HEAD?
+        "dirty": dirty,
         "tenants": sorted({c.tenant for c in plan.changes()}),
         "applied": report.count(Status.APPLIED),
         "failed": sorted(r.change_id for r in report.results if r.status is Status.FAILED),
         "skipped": sorted(r.change_id for r in report.results if r.status is Status.SKIPPED),
-    })
+    }
+    try:
+        ws.repo.add_note(head, record)
+    except UserError as exc:
+        raise UserError(f"the changes above were made, but their record could not be "
+                        f"written as a git note on {head[:12]}: {exc}") from None
