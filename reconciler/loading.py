@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path as FsPath
-from typing import Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 from pydantic import BaseModel
 
 from . import yamlsafe
-from .crosscheck import Finding, check
+from .crosscheck import (Finding, Known, TenantRefs, check_refs, directories_from_raw,
+                         directories_known, resellers_from_raw, resellers_known, skus_from_raw,
+                         tenant_refs, tenant_refs_from_raw)
 from .documents import DocProblem, DocumentInvalid, parse
 from .errors import Problem, SpecInvalid, UserError
 from .model import (BillingSettings, Catalog, DEFAULT_DIRECTORIES, DirectoriesFile, ID_PATTERN,
@@ -38,11 +40,14 @@ def read_tree(specs_dir: FsPath) -> dict[str, bytes]:
         if not path.is_file() or path.suffix not in (".yaml", ".yml"):
             continue
         rel = path.relative_to(specs_dir).as_posix()
-        if path.stat().st_size > yamlsafe.MAX_FILE_BYTES:
-            # Refuse before reading: decode() reports the size without parsing anything.
-            files[rel] = b"\0" * (yamlsafe.MAX_FILE_BYTES + 1)
-            continue
-        files[rel] = path.read_bytes()
+        try:
+            with path.open("rb") as handle:
+                # One byte past the limit is enough for decode() to refuse the file; a huge
+                # file is never read whole.
+                files[rel] = handle.read(yamlsafe.MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise UserError(f"cannot read {path}: {exc.strerror or exc}; check its "
+                            "permissions") from None
     return files
 
 
@@ -51,79 +56,109 @@ def load_specs(files: Mapping[str, bytes], *, label: str = "specs",
     """Build ``Specs`` from spec files, or raise ``SpecInvalid`` listing every problem.
 
     ``label`` prefixes file names in messages (the specs folder as the user named it).
+    Every file is checked, and the cross-file checks run even when some files are broken:
+    what a broken file still says (read leniently from its YAML) takes part in them.
     """
     do_parse: Parser[BaseModel] = parser or parse
     findings: list[Finding] = []
     positioned: list[Problem] = []
 
-    def one(model: type[M], rel: str) -> M | None:
+    def one(model: type[M], rel: str) -> tuple[M | None, Any]:
+        """The model, or ``None`` and the parsed YAML (``None`` too if that was unreadable)."""
         try:
-            return do_parse(model, files[rel])  # type: ignore[return-value]
+            return do_parse(model, files[rel]), None  # type: ignore[return-value]
         except DocumentInvalid as exc:
             if exc.yaml_level is not None:
                 line, col = exc.yaml_level
-                positioned.append(Problem(f"{label}/{rel}", line, col, exc.problems[0].message))
+                positioned.append(Problem(f"{label}/{rel}", line, col,
+                                          _one_line(exc.problems[0].message)))
             else:
                 findings.extend((rel, p) for p in exc.problems)
-            return None
+            return None, getattr(exc, "raw", None)
 
     tenants: dict[str, TenantSpec] = {}
+    refs: dict[str, TenantRefs] = {}
     for rel in files:
         if rel in _TOP_FILES:
             continue
-        tid = _tenant_id(rel, label, positioned)
-        if tid is not None:
-            parsed = one(TenantSpec, rel)
-            if parsed is not None:
-                tenants[tid] = parsed
+        tid, check_content = _tenant_id(rel, label, positioned)
+        if tid is None:
+            if check_content:
+                one(TenantSpec, rel)  # misnamed, but its own problems are worth knowing
+            continue
+        parsed, raw = one(TenantSpec, rel)
+        if parsed is not None:
+            tenants[tid] = parsed
+            refs[tid] = tenant_refs(parsed)
+        elif (lenient := tenant_refs_from_raw(raw)) is not None:
+            refs[tid] = lenient
 
     if CATALOG not in files:
         positioned.append(Problem(f"{label}/{CATALOG}", 0, 0,
-                                  "missing: the catalog of products is required "
-                                  "(see docs/specs.md)"))
-    catalog = one(Catalog, CATALOG) if CATALOG in files else None
-    billing = one(BillingSettings, BILLING) if BILLING in files else BillingSettings()
-    resellers = one(ResellerFile, RESELLERS) if RESELLERS in files else ResellerFile()
-    directories = one(DirectoriesFile, DIRECTORIES) if DIRECTORIES in files \
-        else DEFAULT_DIRECTORIES
-
-    if catalog is not None and billing is not None and resellers is not None \
-            and directories is not None:
-        specs = Specs(catalog=catalog, billing=billing, resellers=resellers,
-                      directories=directories, tenants=tenants)
-        # Cross-checks run on whatever parsed; a broken tenant file is simply absent.
-        findings.extend(check(specs, have_directories_file=DIRECTORIES in files))
+                                  "missing: the catalog of products is required; create "
+                                  "catalog.yaml with a 'products:' mapping"))
+        catalog, known_skus = None, None
     else:
-        specs = None
+        catalog, raw = one(Catalog, CATALOG)
+        known_skus = frozenset(catalog.products) if catalog else skus_from_raw(raw)
+    billing = one(BillingSettings, BILLING)[0] if BILLING in files else BillingSettings()
+    if RESELLERS in files:
+        resellers, raw = one(ResellerFile, RESELLERS)
+        known_resellers = resellers_known(resellers) if resellers else resellers_from_raw(raw)
+    else:
+        resellers, known_resellers = ResellerFile(), {}
+    if DIRECTORIES in files:
+        directories, raw = one(DirectoriesFile, DIRECTORIES)
+        known_dirs = directories_known(directories) if directories \
+            else directories_from_raw(raw)
+    else:
+        directories = DEFAULT_DIRECTORIES
+        known_dirs = directories_known(directories)
+
+    findings.extend(check_refs(Known(skus=known_skus, resellers=known_resellers,
+                                     directories=known_dirs,
+                                     have_directories_file=DIRECTORIES in files), refs))
     problems = positioned + _resolve(findings, files, label)
-    if problems or specs is None:
+    if problems or catalog is None or billing is None or resellers is None \
+            or directories is None:
         raise SpecInvalid(problems)
-    return specs
+    return Specs(catalog=catalog, billing=billing, resellers=resellers,
+                 directories=directories, tenants=tenants)
 
 
-def _tenant_id(rel: str, label: str, problems: list[Problem]) -> str | None:
+def _tenant_id(rel: str, label: str, problems: list[Problem]) -> tuple[str | None, bool]:
+    """The tenant id for a file under tenants/, and whether to check a misnamed one anyway."""
     where = f"{label}/{rel}"
     if not rel.startswith(TENANTS_DIR):
-        problems.append(Problem(where, 0, 0, "unknown spec file: expected catalog.yaml, "
-                                             "billing.yaml, resellers.yaml, directories.yaml "
-                                             "or tenants/<id>.yaml"))
-        return None
+        fixed = rel.removesuffix(".yml") + ".yaml"
+        if fixed in _TOP_FILES:
+            problems.append(Problem(where, 0, 0, f"spec files end in .yaml; rename it to "
+                                                 f"{fixed}"))
+        else:
+            problems.append(Problem(where, 0, 0, "unknown spec file: expected catalog.yaml, "
+                                                 "billing.yaml, resellers.yaml, "
+                                                 "directories.yaml or tenants/<id>.yaml; move "
+                                                 "or remove it"))
+        return None, False
     name = rel[len(TENANTS_DIR):]
     if "/" in name:
         problems.append(Problem(where, 0, 0, "tenant files live directly in tenants/, "
-                                             "not in subfolders"))
-        return None
+                                             "not in subfolders; move it"))
+        return None, False
     if not name.endswith(TENANT_SUFFIX):
-        problems.append(Problem(where, 0, 0, "tenant files end in .yaml; rename it"))
-        return None
+        stem = name.rsplit(".", 1)[0]
+        problems.append(Problem(where, 0, 0, f"tenant files end in .yaml; rename it to "
+                                             f"{TENANTS_DIR}{stem}{TENANT_SUFFIX}"))
+        return None, True
     tid = name[: -len(TENANT_SUFFIX)]
     if not _ID.match(tid):
+        hint = f" (e.g. {tid.lower()}{TENANT_SUFFIX})" if _ID.match(tid.lower()) else ""
         problems.append(Problem(where, 0, 0, f"tenant id {tid!r} (the file name) must be "
                                              "lower case letters, digits, '.', '_' or '-', "
                                              "starting with a letter or digit; rename the "
-                                             "file"))
-        return None
-    return tid
+                                             f"file{hint}"))
+        return None, True
+    return tid, True
 
 
 def _resolve(findings: list[Finding], files: Mapping[str, bytes], label: str) -> list[Problem]:
@@ -132,8 +167,12 @@ def _resolve(findings: list[Finding], files: Mapping[str, bytes], label: str) ->
         data = files.get(rel, b"")
         locate = yamlsafe.locate_key if problem.at_key else yamlsafe.locate
         line, col = locate(data, problem.path) if data else (0, 0)
-        out.append(Problem(f"{label}/{rel}", line, col, problem.message))
+        out.append(Problem(f"{label}/{rel}", line, col, _one_line(problem.message)))
     return out
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 __all__ = ["DocProblem", "load_specs", "read_tree"]

@@ -22,6 +22,9 @@ ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 # Deliberately loose: directories have their own rules, we only catch obvious typos.
 UPN_PATTERN = r"^[^@\s]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 DOMAIN_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+LDAP_URL_PATTERN = r"^ldaps?://[^\s]+$"
 
 # Largest amount accepted anywhere: far above any seat price, far below where Decimal
 # arithmetic or a spreadsheet would lose digits.
@@ -35,6 +38,17 @@ class Model(BaseModel):
 
 
 def _money(value: Any) -> Decimal:
+    if value is None:
+        raise ValueError("is empty; write a number like 36.50")
+    if isinstance(value, str):
+        try:
+            quoted = Decimal(value.strip())
+        except ArithmeticError:
+            raise ValueError("must be a number like 36.50, not text") from None
+        if quoted.is_finite():
+            raise ValueError(f"is text because of the quotes; write the number without "
+                             f"quotes, e.g. {quoted}")
+        raise ValueError("must be a finite number like 36.50, not text")
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise ValueError("must be a number like 36.50")
     amount = Decimal(value)
@@ -71,6 +85,14 @@ def _currency(value: str) -> str:
     return value
 
 
+def _close_day(value: Any) -> Any:
+    # One message for the int-or-"last" union, instead of one per member.
+    if value == "last" or (isinstance(value, int) and not isinstance(value, bool)
+                           and 1 <= value <= 31):
+        return value
+    raise ValueError("must be a day of the month from 1 to 31, or last")
+
+
 def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
     seen = set()
     for value in values:
@@ -87,7 +109,7 @@ Sku = Annotated[str, Field(pattern=SKU_PATTERN)]
 EnvName = Annotated[str, Field(pattern=ENV_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=256)]
 Upn = Annotated[str, Field(pattern=UPN_PATTERN, max_length=256)]
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
 Glob = Annotated[str, Field(min_length=1, max_length=256)]
 Globs = Annotated[tuple[Glob, ...], Field(min_length=1)]
 
@@ -119,7 +141,7 @@ class Product(Model):
             if later <= earlier:
                 raise _located(("price_changes", index, "from"),
                                f"price change dates must increase: {later} is not after "
-                               f"{earlier}")
+                               f"{earlier}; list the changes oldest first")
         return self
 
     def price_on(self, day: dt.date) -> Decimal:
@@ -147,14 +169,16 @@ class Rule(Model):
     @model_validator(mode="after")
     def _window(self) -> Rule:
         if self.start and self.end and self.end < self.start:
-            raise _located(("end",), f"end {self.end} is before start {self.start}")
+            raise _located(("end",), f"end {self.end} is before start {self.start}; fix "
+                                     "one of the dates")
         return self
 
 
 class BillingSettings(Model):
     currency: Annotated[str, AfterValidator(_currency)] = "USD"
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
-    close_day: Annotated[int, Field(ge=1, le=31)] | Literal["last"] = "last"
+    close_day: Annotated[Annotated[int, Field(ge=1, le=31)] | Literal["last"],
+                         BeforeValidator(_close_day)] = "last"
     proration: Literal["daily", "snapshot", "peak"] = "daily"
     rules: tuple[Rule, ...] = ()
 
@@ -185,7 +209,7 @@ class LocalDirectory(Model):
 
 class LdapDirectory(Model):
     provider: Literal["ldap"]
-    url: Annotated[str, Field(pattern=r"^ldaps?://[^\s]+$")]
+    url: Annotated[str, Field(pattern=LDAP_URL_PATTERN)]
     flavor: Literal["active-directory", "openldap"]
     base_dn: Annotated[str, Field(min_length=1)]
     bind_dn: Annotated[str, Field(min_length=1)]
@@ -193,13 +217,10 @@ class LdapDirectory(Model):
     ca_file: str | None = None
 
 
-_GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-
-
 class GraphDirectory(Model):
     provider: Literal["graph"]
-    tenant_id: Annotated[str, Field(pattern=_GUID)]
-    client_id: Annotated[str, Field(pattern=_GUID)]
+    tenant_id: Annotated[str, Field(pattern=GUID_PATTERN)]
+    client_id: Annotated[str, Field(pattern=GUID_PATTERN)]
     client_secret_env: EnvName
 
 
@@ -227,7 +248,7 @@ class TenantBilling(Model):
     def _window(self) -> TenantBilling:
         if self.start and self.end and self.end < self.start:
             raise _located(("end",), f"billing end {self.end} is before billing start "
-                                     f"{self.start}")
+                                     f"{self.start}; fix one of the dates")
         return self
 
 
@@ -246,7 +267,7 @@ class TenantSpec(Model):
     reseller: Id | None = None
     directory: Id | None = None
     container: Annotated[str, Field(min_length=1)] | None = None
-    domain: Annotated[str, Field(pattern=DOMAIN_PATTERN)] | None = None
+    domain: Annotated[str, Field(pattern=DOMAIN_PATTERN, max_length=253)] | None = None
     usage_location: Country | None = None
     billing: TenantBilling = TenantBilling()
     users: dict[Id, UserSpec] = {}

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
-from yaml.cyaml import CParser
+from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
 from .errors import Path
 
@@ -30,7 +30,11 @@ from .errors import Path
 # ~700 KiB, so 5 MiB leaves room and still parses in well under a second.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
-_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+# YAML 1.2 core schema: ``007`` is the integer 7, ``0x1F``/``0o17`` stay text here.
+_INT = re.compile(r"^[-+]?[0-9]+$")
+# Longer integers are refused rather than handed to int() (Python caps int parsing at
+# 4,300 digits, and no spec value comes anywhere near this). Decimals have no such cap.
+_MAX_DIGITS = 100
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {".nan": "NaN", ".NaN": "NaN", ".NAN": "NaN", ".inf": "Infinity",
                   ".Inf": "Infinity", ".INF": "Infinity", "+.inf": "Infinity",
@@ -38,7 +42,8 @@ _SPECIAL_FLOAT = {".nan": "NaN", ".NaN": "NaN", ".NAN": "NaN", ".inf": "Infinity
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True,
          "false": False, "False": False, "FALSE": False}
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# The shape of a date; a plain scalar of this shape that is no calendar date stays text.
+DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class YamlProblem(Exception):
@@ -58,18 +63,24 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 _PLAIN_TAG = "tenantry:plain"
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
 class _Resolver(yaml.resolver.BaseResolver):
     """Plain scalars get a private tag; the constructor types them (YAML 1.2 core)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return _PLAIN_TAG
-        return super().resolve(kind, value, implicit)
+        # Only called for untagged nodes: quoted scalars are text, collections plain.
+        if kind is yaml.ScalarNode:
+            return _PLAIN_TAG if implicit[0] else _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
+def _show_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,") \
+        else tag
 
 
 class _Constructor:
@@ -81,8 +92,8 @@ class _Constructor:
     def build(self, node: yaml.Node) -> Any:
         if id(node) in self._seen:
             # libyaml shares the anchored node for each alias; a second visit is an alias.
-            raise YamlProblem("anchors and aliases are not allowed in specs; write the "
-                              "values out", *_mark(node))
+            # Nothing is ever expanded, so "billion laughs" stops here at once.
+            raise _AliasSeen()
         self._seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node)
@@ -94,20 +105,31 @@ class _Constructor:
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
-            raise YamlProblem(f"YAML tag {node.tag!r} is not allowed in specs", *_mark(node))
+            raise YamlProblem(f"YAML tag {_show_tag(node.tag)!r} is not allowed in specs; "
+                              "remove it and write a plain value", *_mark(node))
 
     def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         self._check_tag(node, _MAP_TAG)
         out: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _PLAIN_TAG and key_node.value == "<<":
-                raise YamlProblem("merge keys ('<<') are not allowed in specs", *_mark(key_node))
-            key = self.build(key_node)
-            if not isinstance(key, str):
-                raise YamlProblem(f"key {key!r} must be a string; put it in quotes",
+                raise YamlProblem("merge keys ('<<') are not allowed in specs; write the "
+                                  "keys out", *_mark(key_node))
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem("a key must be plain text, not a list or mapping",
                                   *_mark(key_node))
+            key = self.build(key_node)
+            if key is None and key_node.value == "":
+                raise YamlProblem("a key is missing before ':'", *_mark(key_node))
+            if not isinstance(key, str):
+                raise YamlProblem(f"key {key_node.value} must be text; put it in quotes "
+                                  f"(\"{key_node.value}\")", *_mark(key_node))
             if key in out:
-                raise YamlProblem(f"duplicate key {key!r}", *_mark(key_node))
+                line, _ = _mark(first[key])
+                raise YamlProblem(f"duplicate key {key!r} (first at line {line}); keep only "
+                                  "one", *_mark(key_node))
+            first[key] = key_node
             out[key] = self.build(value_node)
         return out
 
@@ -123,25 +145,68 @@ class _Constructor:
         if value in _BOOL:
             return _BOOL[value]
         if _INT.match(value):
+            if len(value.lstrip("+-")) > _MAX_DIGITS:
+                raise YamlProblem(f"number with more than {_MAX_DIGITS} digits; no spec "
+                                  "value is that long", *_mark(node))
             return int(value)
         if _FLOAT.match(value) or value in _SPECIAL_FLOAT:
             try:
                 return Decimal(_SPECIAL_FLOAT.get(value, value))
             except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
                 raise YamlProblem(f"bad number {value!r}", *_mark(node)) from None
-        if _DATE.match(value):
+        if DATE_SHAPE.match(value):
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                raise YamlProblem(f"{value!r} is not a real date (YYYY-MM-DD)",
-                                  *_mark(node)) from None
+                # Not a calendar date (2026-02-30): stays text, and the field that wanted
+                # a date says so, while the rest of the file is still checked.
+                return value
         return value
 
 
-class _Loader(CParser, _Resolver):  # type: ignore[misc]
+class _Loader(CParser, _Resolver):
     def __init__(self, stream: str) -> None:
         CParser.__init__(self, stream)
         _Resolver.__init__(self)
+
+
+# libyaml's wording for common mistakes -> what to do about them.
+_HINTS = {
+    "mapping values are not allowed in this context":
+        "unexpected ':'; put a value that contains ': ' in quotes, or fix the indentation",
+    "did not find expected key":
+        "bad indentation or a missing key; the keys of one mapping must line up",
+    "did not find expected '-' indicator":
+        "bad indentation; the items of one list must line up",
+    "but found another document":
+        "a spec file holds one YAML document; remove the second '---' and what follows",
+    "found undefined alias": "aliases ('*name') are not allowed in specs; write the value out",
+}
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        return YamlProblem("YAML syntax error: tab character; YAML is indented with spaces "
+                           "only", line, col)
+    if problem in _HINTS:
+        return YamlProblem(f"YAML syntax error: {_HINTS[problem]}", line, col)
+    if problem == "found character that cannot start any token" and mark is not None \
+            and 0 <= mark.index < len(text):
+        return YamlProblem(f"YAML syntax error: a plain value cannot start with "
+                           f"{text[mark.index]!r}; put the value in quotes", line, col)
+    ctx = exc.context_mark
+    if problem.startswith("did not find expected ',' or ") and ctx is not None:
+        opener, closer = ("[", "]") if problem.endswith("']'") else ("{", "}")
+        return YamlProblem(f"YAML syntax error: the {opener!r} opened at line {ctx.line + 1}, "
+                           f"column {ctx.column + 1} is not closed; add {closer!r}, or put a "
+                           f"value that starts with {opener!r} in quotes", line, col)
+    if exc.context and ctx is not None and (ctx.line, ctx.column) != (line - 1, col - 1):
+        # "did not find expected ',' or ']' (while parsing a flow sequence at line 3, ...)"
+        problem += f" ({exc.context} at line {ctx.line + 1}, column {ctx.column + 1})"
+    return YamlProblem(f"YAML syntax error: {problem}", line, col)
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -150,14 +215,18 @@ def _compose(text: str) -> yaml.Node | None:
         node: yaml.Node | None = loader.get_single_node()
         return node
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
-            problem = "tab character; YAML is indented with spaces only"
-        raise YamlProblem(f"YAML syntax error: {problem}", line, col) from None
+        raise _syntax_problem(exc, text) from None
+    except yaml.reader.ReaderError as exc:
+        # libyaml reports a byte offset into the UTF-8 text.
+        raw = text.encode("utf-8")
+        pos = max(0, min(int(exc.position), len(raw)))
+        line = raw.count(b"\n", 0, pos) + 1
+        col = len(raw[raw.rfind(b"\n", 0, pos) + 1:pos].decode("utf-8", "replace")) + 1
+        char = exc.character if isinstance(exc.character, int) else 0
+        raise YamlProblem(f"control character U+{char:04X} is not allowed in YAML; remove "
+                          "it", line, col) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"YAML error: {exc}", 0, 0) from None
+        raise YamlProblem(f"YAML error: {' '.join(str(exc).split())}", 0, 0) from None
     finally:
         loader.dispose()
 
@@ -165,8 +234,10 @@ def _compose(text: str) -> yaml.Node | None:
 def decode(data: bytes) -> str:
     """Decode spec bytes as UTF-8, naming the line of the first bad byte."""
     if len(data) > MAX_FILE_BYTES:
-        raise YamlProblem(f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte "
-                          "limit for one spec file; split the tenant or trim the file", 0, 0)
+        # read_tree hands over only the first MAX_FILE_BYTES + 1 bytes, so the exact size
+        # is not known here.
+        raise YamlProblem(f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit for one "
+                          "spec file; split the tenant or trim the file", 0, 0)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -176,12 +247,39 @@ def decode(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
+class _AliasSeen(Exception):
+    """An alias was met while building; ``_alias_problem`` finds where it was written."""
+
+
+def _alias_problem(text: str) -> YamlProblem:
+    # Nodes do not remember where their aliases stand, so read the events once more (only
+    # on this error path) for the first one.
+    loader = _Loader(text)
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+                return YamlProblem(f"aliases ('*{event.anchor}') and anchors are not allowed "
+                                   "in specs; write the value out", line, col)
+    except yaml.YAMLError:  # pragma: no cover - the text composed a moment ago
+        pass
+    finally:
+        loader.dispose()
+    return YamlProblem("aliases and anchors are not allowed in specs; write the values out",
+                       0, 0)
+
+
 def load(data: bytes) -> Any:
     """Parse one spec document into plain values (dict/tuple/str/int/Decimal/date/bool/None)."""
-    node = _compose(decode(data))
+    text = decode(data)
+    node = _compose(text)
     if node is None:
         return None
-    return _Constructor().build(node)
+    try:
+        return _Constructor().build(node)
+    except _AliasSeen:
+        raise _alias_problem(text) from None
 
 
 def locate(data: bytes, path: Path) -> tuple[int, int]:
