@@ -13,15 +13,17 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from reconciler.calendar import Clock, Period
 from reconciler.errors import UserError
 from tenantry.commands import apply as apply_cmd
+from tenantry.commands import bill as bill_cmd
 from tenantry.demo_story import STORY, Docs, Step
 from tenantry.output import out
 from tenantry.specwriter import dump
 from tenantry.options import Options
 from tenantry.workspace import Workspace
 
-GITIGNORE = ".tenantry/\n"
+GITIGNORE = ".tenantry/\ninvoices/\n"
 
 
 def run(ws: Workspace, target: Path | None) -> int:
@@ -44,8 +46,22 @@ def run(ws: Workspace, target: Path | None) -> int:
         if code != 0:
             raise UserError(f"demo step {number} failed to apply")
     out(f"\nDone: {len(STORY)} commits applied to {repo / '.tenantry/directory.sqlite'}.")
-    out(f"Try: cd {repo} && git log --stat && tenantry plan")
+    _invoice(repo)
+    out(f"\nTry: cd {repo} && git log --stat && tenantry plan && tenantry bill")
     return 0
+
+
+def _invoice(repo: Path) -> None:
+    """Bill the last closed period from the history just written, in three formats."""
+    specs = Workspace(Options(chdir=repo)).load()
+    clock = Clock(specs.billing.timezone)
+    period = Period.containing(clock.today(), specs.billing.close_day).previous().label
+    out(f"\n=== Invoice for the last closed period, {period}")
+    for fmt, name in (("table", None), ("html", f"invoices/{period}.html"),
+                      ("xlsx", f"invoices/{period}.xlsx")):
+        bill_cmd.run(Workspace(Options(chdir=repo)), commit_range=None, period=period,
+                     start=None, end=None, rev=None, fmt=fmt,
+                     output=Path(name) if name else None)
 
 
 def _prepare(cwd: Path, target: Path | None) -> Path:

@@ -1,0 +1,85 @@
+"""The typed billing report: what the engine produces and every renderer reads (SPEC §6.5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+BILL_SCHEMA = "tenantry.bill/1"
+
+
+@dataclass(frozen=True)
+class Line:
+    tenant: str
+    tenant_name: str
+    user: str
+    upn: str
+    display_name: str
+    sku: str
+    days: int
+    billable_days: int
+    amount: Decimal | None  # None in peak mode: charges are per tenant and SKU
+    billable: bool
+    reasons: tuple[str, ...]
+    bill_to: str
+    changed_by: str
+    commit: str
+    product: str  # product name at REV ("" when not in the catalog); not in the JSON
+
+
+@dataclass(frozen=True)
+class Customer:
+    tenant: str
+    name: str
+    bill_to: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Invoice:
+    bill_to: str
+    kind: str  # "customer" or "reseller"
+    amount: Decimal
+    name: str  # the customer's or reseller's name; not in the JSON
+
+
+@dataclass(frozen=True)
+class Statement:
+    reseller: str
+    mode: str  # "aggregate" (what it owes) or "on-behalf" (what it earns)
+    amount: Decimal
+    name: str  # not in the JSON
+
+
+@dataclass(frozen=True)
+class Quantity:
+    tenant: str
+    sku: str
+    quantity: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class SpanInfo:
+    start: dt.date
+    end: dt.date
+    days: int
+    period: str | None
+
+
+@dataclass(frozen=True)
+class BillReport:
+    revision: str
+    span: SpanInfo
+    currency: str
+    minor_units: int
+    proration: str
+    lines: tuple[Line, ...]
+    customers: tuple[Customer, ...]
+    invoices: tuple[Invoice, ...]
+    statements: tuple[Statement, ...]
+    quantities: tuple[Quantity, ...]
+    warnings: tuple[str, ...]
+    total: Decimal
+    schema: str = BILL_SCHEMA

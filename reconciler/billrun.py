@@ -1,0 +1,162 @@
+"""Run a bill: resolve REV and the span, read history once, parse what is not cached, bill.
+
+I/O happens here and in ``gitrepo``/``blobcache``; ``history`` and ``billing`` stay pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from .bill_report import BillReport
+from .billing import bill
+from .blobcache import BlobCache, Entry
+from .calendar import Clock, Period, Span
+from .documents import DocumentInvalid, parse
+from .errors import Problem, SpecInvalid, UserError
+from .gitrepo import BlobReader, LogCommit, Repo, first_parent_log
+from .history import History, Lookup, build, tenant_of
+from .model import BillingSettings, Catalog, ResellerFile
+from .records import parse_tenant
+from .specs import BILLING, CATALOG, RESELLERS
+from .terms import Terms
+from . import yamlsafe
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class BillRequest:
+    commit_range: str | None = None  # "A..B"
+    period: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    rev: str | None = None
+    today: dt.date | None = None  # for tests; default: today in the billing time zone
+
+
+def run_bill(repo: Repo, specs_rel: str, request: BillRequest,
+             cache_dir: Path | None) -> BillReport:
+    _check_exclusive(request)
+    base_rev, rev = _revisions(request)
+    sha = repo.resolve(rev)
+    commits = list(first_parent_log(repo, sha, specs_rel))
+    cache = BlobCache(cache_dir)
+    with BlobReader(repo) as blobs:
+        _parse_missing(commits, cache, blobs)
+        history = build(commits, _lookup(cache))
+        terms = _terms(history, blobs, f"{rev}:{specs_rel}")
+    clock = Clock(terms.billing.timezone)
+    span = _span(request, terms, clock, history, repo, base_rev, sha)
+    return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span))
+
+
+def _check_exclusive(request: BillRequest) -> None:
+    given = [name for name, on in (("A..B", request.commit_range), ("--period", request.period),
+                                   ("--from/--to", request.start or request.end)) if on]
+    if len(given) > 1:
+        raise UserError(f"give one span: {' and '.join(given)} cannot be combined")
+    if (request.start is None) != (request.end is None):
+        raise UserError("--from and --to go together: bill the days D1..D2 inclusive")
+    if request.start and request.end and request.end < request.start:
+        raise UserError(f"--to {request.end} is before --from {request.start}")
+    if request.commit_range and request.rev:
+        raise UserError("A..B already names the revision (B); drop --rev")
+
+
+def _revisions(request: BillRequest) -> tuple[str | None, str]:
+    if request.commit_range is None:
+        return None, request.rev or "HEAD"
+    base, sep, head = request.commit_range.partition("..")
+    if not sep or not base or head.startswith("."):
+        raise UserError(f"{request.commit_range!r}: a commit range is A..B (e.g. v1..HEAD)")
+    return base, head or "HEAD"
+
+
+def _parse_missing(commits: list[LogCommit], cache: BlobCache, blobs: BlobReader) -> None:
+    """Parse every tenant blob not cached yet, fetched through one cat-file process."""
+    wanted: list[str] = []
+    seen: set[str] = set()
+    for commit in commits:
+        for path, blob in commit.changes:
+            if blob and blob not in seen and tenant_of(path) is not None:
+                seen.add(blob)
+                if cache.get(blob) is None:
+                    wanted.append(blob)
+    for blob, data in blobs.read(wanted):
+        cache.put(blob, parse_tenant(data))
+
+
+def _lookup(cache: BlobCache) -> Lookup:
+    def lookup(blob: str) -> Entry:
+        entry = cache.get(blob)
+        assert entry is not None, blob  # _parse_missing parsed every tenant blob
+        return entry
+    return lookup
+
+
+def _terms(history: History, blobs: BlobReader, label: str) -> Terms:
+    tree = history.tree
+    if CATALOG not in tree:
+        raise UserError(f"{label}/{CATALOG} does not exist; billing needs the catalog at the "
+                        "billed revision")
+    wanted = [tree[name] for name in (CATALOG, BILLING, RESELLERS) if name in tree]
+    data = dict(zip([n for n in (CATALOG, BILLING, RESELLERS) if n in tree],
+                    (content for _, content in blobs.read(wanted))))
+    problems: list[Problem] = []
+    catalog = _parse_at(Catalog, CATALOG, data, label, problems)
+    billing = _parse_at(BillingSettings, BILLING, data, label, problems) \
+        if BILLING in data else BillingSettings()
+    resellers = _parse_at(ResellerFile, RESELLERS, data, label, problems) \
+        if RESELLERS in data else ResellerFile()
+    if problems or catalog is None or billing is None or resellers is None:
+        raise SpecInvalid(problems)
+    return Terms(catalog, billing, resellers, history.last_record)
+
+
+def _parse_at(model: type[M], name: str, data: dict[str, bytes], label: str,
+              problems: list[Problem]) -> M | None:
+    try:
+        return parse(model, data[name])
+    except DocumentInvalid as exc:
+        for problem in exc.problems:
+            line, col = exc.yaml_level or (yamlsafe.locate_key if problem.at_key
+                                           else yamlsafe.locate)(data[name], problem.path)
+            problems.append(Problem(f"{label}/{name}", line, col, problem.message))
+        return None
+
+
+def _span(request: BillRequest, terms: Terms, clock: Clock, history: History, repo: Repo,
+          base_rev: str | None, sha: str) -> Span:
+    close = terms.billing.close_day
+    if request.period:
+        period = Period.parse(request.period)
+        return Span(period.start(close), period.end(close), period.label)
+    if request.start and request.end:
+        return Span(request.start, request.end)
+    if base_rev is not None:
+        # Days after A's day up to and including B's: A..B then B..C never bill a day twice.
+        base = repo.resolve(base_rev)
+        base_at = history.stamps[base].at if base in history.stamps \
+            else int(repo.git("show", "-s", "--format=%ct", base).strip())
+        head_at = history.stamps[sha].at
+        return Span(clock.day_of(base_at) + dt.timedelta(days=1), clock.day_of(head_at))
+    today = request.today or clock.today()
+    period = Period.containing(today, close)
+    return Span(period.start(close), today, period.label)
+
+
+def _warnings(history: History, terms: Terms, clock: Clock, span: Span) -> list[str]:
+    after = clock.midnight(span.end + dt.timedelta(days=1))
+    out = [f"commit {stamp.sha[:12]} ({clock.day_of(stamp.at)}): tenants file {path}: "
+           f"{message}; kept the tenant's previous state"
+           for stamp, path, message in history.broken if stamp.at < after]
+    for tenant, record in sorted(terms.tenants.items()):
+        if record.reseller is not None and record.reseller not in terms.resellers:
+            out.append(f"tenant {tenant}: reseller {record.reseller!r} is not in "
+                       "resellers.yaml at the billed revision; billed to the tenant at list")
+    return out

@@ -1,0 +1,124 @@
+"""Who held which seat, when: seat intervals and name history from first-parent commits.
+
+Pure: it consumes ``LogCommit``s and a lookup of parsed tenant records by blob id. A commit's
+state takes effect at its committer time, clamped to never precede the commit before it
+(SPEC §6.2), so out-of-order committer dates cannot make time run backwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .gitrepo import LogCommit
+from .records import Broken, TenantRecord, UserRecord
+from .specs import TENANT_SUFFIX, TENANTS_DIR
+
+SeatKey = tuple[str, str, str]  # tenant, user, SKU
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A commit as billing sees it: when it took effect, and who made it."""
+
+    sha: str
+    at: int  # effective time, seconds since the epoch
+    author: str
+
+
+@dataclass
+class Interval:
+    """One continuous holding of a seat: from ``start`` until ``end`` (exclusive; None=open)."""
+
+    key: SeatKey
+    start: int
+    added: Stamp
+    end: int | None = None
+    removed: Stamp | None = None
+
+
+@dataclass
+class History:
+    intervals: list[Interval] = field(default_factory=list)
+    # (tenant, user) -> [(effective time, upn, display name)], appended when they change
+    user_names: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
+    tenant_names: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # The last good record of every tenant that ever existed (terms for deleted tenants).
+    last_record: dict[str, TenantRecord] = field(default_factory=dict)
+    # Tenants whose file exists at the last commit.
+    present: set[str] = field(default_factory=set)
+    # (stamp, path, message) for tenant files that did not parse or validate
+    broken: list[tuple[Stamp, str, str]] = field(default_factory=list)
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # sha -> stamp
+    tree: dict[str, str] = field(default_factory=dict)  # spec path -> blob at the last commit
+
+
+Lookup = Callable[[str], TenantRecord | Broken]
+
+
+def tenant_of(path: str) -> str | None:
+    if path.startswith(TENANTS_DIR) and path.endswith(TENANT_SUFFIX):
+        name = path[len(TENANTS_DIR):-len(TENANT_SUFFIX)]
+        return name if "/" not in name else None
+    return None
+
+
+def build(commits: Iterable[LogCommit], lookup: Lookup) -> History:
+    history = History()
+    state: dict[str, dict[str, UserRecord]] = {}  # tenant -> user id -> record
+    open_seats: dict[SeatKey, Interval] = {}
+    clock = None
+    for commit in commits:
+        clock = commit.committed if clock is None else max(clock, commit.committed)
+        stamp = Stamp(commit.sha, clock, commit.author)
+        history.stamps[commit.sha] = stamp
+        for path, blob in commit.changes:
+            if blob:
+                history.tree[path] = blob
+            else:
+                history.tree.pop(path, None)
+            tenant = tenant_of(path)
+            if tenant is None:
+                continue
+            if not blob:
+                history.present.discard(tenant)
+                _apply(history, open_seats, state, tenant, {}, stamp)
+                state.pop(tenant, None)
+                continue
+            history.present.add(tenant)
+            record = lookup(blob)
+            if isinstance(record, Broken):
+                history.broken.append((stamp, path, record.message))
+                continue
+            history.last_record[tenant] = record
+            names = history.tenant_names.setdefault(tenant, [])
+            if not names or names[-1][1] != record.name:
+                names.append((stamp.at, record.name))
+            _apply(history, open_seats, state, tenant, {u.uid: u for u in record.users}, stamp)
+    return history
+
+
+def _apply(history: History, open_seats: dict[SeatKey, Interval],
+           state: dict[str, dict[str, UserRecord]], tenant: str,
+           new: dict[str, UserRecord], stamp: Stamp) -> None:
+    old = state.get(tenant, {})
+    if old == new:
+        return
+    for uid in old.keys() | new.keys():
+        before, after = old.get(uid), new.get(uid)
+        if before == after:
+            continue
+        had = set(before.skus) if before else set()
+        has = set(after.skus) if after else set()
+        for sku in had - has:
+            interval = open_seats.pop((tenant, uid, sku))
+            interval.end, interval.removed = stamp.at, stamp
+        for sku in has - had:
+            interval = Interval((tenant, uid, sku), stamp.at, stamp)
+            open_seats[interval.key] = interval
+            history.intervals.append(interval)
+        if after is not None and (before is None or (before.upn, before.display_name)
+                                  != (after.upn, after.display_name)):
+            history.user_names.setdefault((tenant, uid), []).append(
+                (stamp.at, after.upn, after.display_name))
+    state[tenant] = new

@@ -1,0 +1,135 @@
+"""Commercial terms at REV: who each tenant is billed to, at what price, and which rules apply."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+from . import ranges as R
+from .model import BillingSettings, Catalog, ResellerFile, Rule
+from .ranges import NEG, POS, Range
+from .records import TenantRecord
+
+CUSTOMER, RESELLER = "customer", "reseller"
+
+
+@dataclass(frozen=True)
+class BillTo:
+    party: str  # tenant id, or the reseller id that is invoiced
+    kind: str  # "customer" or "reseller"
+    factor: Fraction  # multiplier on list price: 1, or 1 - discount/100
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Days on which a seat is not billable, and the reason shown for them."""
+
+    days: R.Ranges
+    reason: str
+
+
+# The UPNs a user had, each with the billing days on which it was the user's UPN at the end
+# of the day (the day's last state), oldest first; together they cover every day.
+UpnDays = Sequence[tuple[Range, str]]
+
+
+class Terms:
+    def __init__(self, catalog: Catalog, billing: BillingSettings, resellers: ResellerFile,
+                 tenants: Mapping[str, TenantRecord]) -> None:
+        self.catalog = catalog
+        self.billing = billing
+        self.resellers = resellers.resellers
+        self.tenants = tenants
+        self._rules = [(rule, _lower(rule.users), _lower(rule.tenants), _lower(rule.skus))
+                       for rule in billing.rules]
+
+    def bill_to(self, tenant: str) -> BillTo:
+        """Aggregate chains bill the top-most aggregate reseller at its price (SPEC §6.3)."""
+        rid = self.tenants[tenant].reseller
+        if rid is None or rid not in self.resellers or self.resellers[rid].mode != "aggregate":
+            return BillTo(tenant, CUSTOMER, Fraction(1))
+        top, seen = rid, {rid}
+        parent = self.resellers[top].parent
+        while parent is not None and parent in self.resellers and parent not in seen \
+                and self.resellers[parent].mode == "aggregate":
+            top, parent = parent, self.resellers[parent].parent
+            seen.add(top)
+        return BillTo(top, RESELLER, 1 - Fraction(self.resellers[top].discount) / 100)
+
+    def ancestors(self, tenant: str) -> list[str]:
+        """The tenant's reseller and that reseller's parents, nearest first."""
+        chain: list[str] = []
+        rid = self.tenants[tenant].reseller
+        while rid is not None and rid in self.resellers and rid not in chain:
+            chain.append(rid)
+            rid = self.resellers[rid].parent
+        return chain
+
+    def statement_resellers(self, tenant: str) -> list[str]:
+        """The resellers whose statements carry this tenant's seats, nearest first.
+
+        An on-behalf reseller earns on every tenant beneath it. An aggregate reseller owes
+        for a tenant only while the chain up to it is unbroken aggregate: a tenant under an
+        on-behalf reseller is invoiced to itself, so the aggregate reseller above owes
+        nothing for it. The top-most aggregate reseller's statement thus equals its invoice.
+        """
+        out: list[str] = []
+        unbroken = True
+        for rid in self.ancestors(tenant):
+            if self.resellers[rid].mode == "aggregate":
+                if unbroken:
+                    out.append(rid)
+            else:
+                out.append(rid)
+                unbroken = False
+        return out
+
+    def exclusions(self, tenant: str, upns: UpnDays, sku: str) -> list[Exclusion]:
+        """Why days are not billable for this seat, in a fixed order.
+
+        A rule matches a seat on day d when its globs match the UPN the user had on d
+        (SPEC §6.3: "no rule matches it on d"), so a rename moves the seat in or out of a
+        rule from that day on, and consecutive spans add up to the span that covers both.
+        """
+        record = self.tenants[tenant]
+        out: list[Exclusion] = []
+        if sku not in self.catalog.products:
+            out.append(Exclusion(((NEG, POS),), "not in catalog"))
+        if record.exclude:
+            out.append(Exclusion(((NEG, POS),), "tenant excluded"))
+        if record.start is not None:
+            out.append(Exclusion(((NEG, record.start.toordinal() - 1),),
+                                 f"before go-live {record.start}"))
+        if record.end is not None:
+            out.append(Exclusion(((record.end.toordinal() + 1, POS),),
+                                 f"after departure {record.end}"))
+        lowered_tenant, lowered_sku = tenant.lower(), sku.lower()
+        for rule, users, tenants, skus in self._rules:
+            if not (_matches(tenants, lowered_tenant) and _matches(skus, lowered_sku)):
+                continue
+            window = _window(rule)
+            cuts = [R.intersect(held, window) for held, upn in upns
+                    if _matches(users, upn.lower())]
+            days = R.merge(cut for cut in cuts if cut is not None)
+            if days:
+                out.append(Exclusion(days, f"rule {rule.name!r}"))
+        return out
+
+    def price(self, sku: str, day: dt.date) -> Fraction:
+        return Fraction(self.catalog.products[sku].price_on(day))
+
+
+def _lower(globs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(g.lower() for g in globs)
+
+
+def _matches(globs: tuple[str, ...], value: str) -> bool:
+    return any(fnmatch.fnmatchcase(value, g) for g in globs)
+
+
+def _window(rule: Rule) -> Range:
+    return (rule.start.toordinal() if rule.start else NEG,
+            rule.end.toordinal() if rule.end else POS)

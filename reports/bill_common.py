@@ -1,0 +1,61 @@
+"""Small presentation helpers shared by the bill renderers: no billing decisions here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from reconciler.bill_report import BillReport, Line, Quantity, SpanInfo, Statement
+from reconciler.money import fmt
+
+SHORT_SHA = 12
+NO_AMOUNT = "—"  # peak mode: seat lines carry no amount
+
+
+def money(amount: Decimal | None, places: int, *, grouped: bool = True) -> str:
+    """``1,234.50`` (grouped, for people) or ``1234.50``; ``—`` for no amount."""
+    if amount is None:
+        return NO_AMOUNT
+    exact = Decimal(fmt(amount, places))
+    return f"{exact:,.{places}f}" if grouped else fmt(exact, places)
+
+
+def short(sha: str) -> str:
+    return sha[:SHORT_SHA]
+
+
+def span_label(span: SpanInfo) -> str:
+    """``2026-10-26 .. 2026-11-25 (31 days, period 2026-11)``."""
+    days = f"{span.days} day" + ("" if span.days == 1 else "s")
+    period = f", period {span.period}" if span.period else ""
+    return f"{span.start.isoformat()} .. {span.end.isoformat()} ({days}{period})"
+
+
+def title(report: BillReport) -> str:
+    span = report.span
+    return f"period {span.period}" if span.period else \
+        f"{span.start.isoformat()} .. {span.end.isoformat()}"
+
+
+def lines_by_tenant(report: BillReport) -> dict[str, list[Line]]:
+    grouped: dict[str, list[Line]] = defaultdict(list)
+    for line in report.lines:
+        grouped[line.tenant].append(line)
+    return dict(grouped)
+
+
+def quantities_by_tenant(report: BillReport) -> dict[str, list[Quantity]]:
+    grouped: dict[str, list[Quantity]] = defaultdict(list)
+    for quantity in report.quantities:
+        grouped[quantity.tenant].append(quantity)
+    return dict(grouped)
+
+
+def products(report: BillReport) -> dict[str, str]:
+    """SKU -> product name, as the lines carry it ("" when not in the catalog)."""
+    return {line.sku: line.product for line in report.lines}
+
+
+def statement_verb(statement: Statement) -> str:
+    """An aggregate reseller owes the amount; an on-behalf reseller earns it."""
+    return "owes" if statement.mode == "aggregate" else "earns"

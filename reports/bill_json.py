@@ -1,0 +1,46 @@
+"""The bill as ``tenantry.bill/1`` JSON (SPEC §6.5): fixed key order, amounts as strings."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from reconciler.bill_report import BillReport
+from reconciler.money import fmt
+
+
+def document(report: BillReport) -> dict[str, Any]:
+    places = report.minor_units
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else fmt(value, places)
+
+    return {
+        "schema": report.schema,
+        "revision": report.revision,
+        "span": {"start": report.span.start.isoformat(), "end": report.span.end.isoformat(),
+                 "days": report.span.days, "period": report.span.period},
+        "currency": report.currency,
+        "proration": report.proration,
+        "lines": [{
+            "tenant": x.tenant, "tenant_name": x.tenant_name, "user": x.user, "upn": x.upn,
+            "display_name": x.display_name, "sku": x.sku, "days": x.days,
+            "billable_days": x.billable_days, "amount": money(x.amount), "billable": x.billable,
+            "reasons": list(x.reasons), "bill_to": x.bill_to, "changed_by": x.changed_by,
+            "commit": x.commit} for x in report.lines],
+        "customers": [{"tenant": c.tenant, "name": c.name, "bill_to": c.bill_to,
+                       "amount": money(c.amount)} for c in report.customers],
+        "invoices": [{"bill_to": i.bill_to, "kind": i.kind, "amount": money(i.amount)}
+                     for i in report.invoices],
+        "statements": [{"reseller": s.reseller, "mode": s.mode, "amount": money(s.amount)}
+                       for s in report.statements],
+        "quantities": [{"tenant": q.tenant, "sku": q.sku, "quantity": str(q.quantity),
+                        "amount": money(q.amount)} for q in report.quantities],
+        "warnings": list(report.warnings),
+        "total": money(report.total),
+    }
+
+
+def render(report: BillReport) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

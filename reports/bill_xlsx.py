@@ -1,0 +1,155 @@
+"""The bill as an Excel workbook (bytes), for finance teams.
+
+Sheets: Summary, Invoices, Customers, Lines, Statements, Quantities. Amounts are real
+numbers with a currency format at the currency's minor units (``#,##0.00 "NZD"``,
+``#,##0 "JPY"``); the span's dates are real dates; each table sheet has a frozen header
+row, an autofilter and column widths that fit. Text from specs is stored as text, never as
+a formula, and text that a spreadsheet would run is prefixed with ``'`` (``safe_text``).
+The same report gives the same bytes: document dates and zip entry times come from the
+span's last day, not the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Sequence
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from reconciler.bill_report import BillReport
+from reconciler.money import fmt
+
+from .bill_common import products
+from .safe_text import sheet_text
+
+Value = str | int | bool | Decimal | dt.date | None
+DATE_FORMAT = "yyyy-mm-dd"
+MIN_WIDTH, MAX_WIDTH = 8, 60
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+
+
+def money_format(currency: str, places: int) -> str:
+    decimals = "." + "0" * places if places else ""
+    return f'#,##0{decimals} "{currency}"'
+
+
+def render(report: BillReport) -> bytes:
+    p, cur = report.minor_units, report.currency
+    money = money_format(cur, p)
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+
+    summary: list[list[Value]] = [
+        ["Schema", report.schema], ["Revision", report.revision],
+        ["Span start", report.span.start], ["Span end", report.span.end],
+        ["Days", report.span.days], ["Period", report.span.period or ""],
+        ["Currency", cur], ["Proration", report.proration], ["Total", report.total],
+        ["Invoices", len(report.invoices)], ["Customers", len(report.customers)],
+        ["Seat lines", len(report.lines)],
+    ]
+    summary += [["Warning", w] for w in report.warnings]
+    ws = _sheet(wb, "Summary", ("Field", "Value"), summary, {}, autofilter=False)
+    for label, value in ws.iter_rows(min_row=2, max_col=2):
+        if label.value == "Total":
+            value.number_format = money
+
+    _sheet(wb, "Invoices", ("Bill to", "Name", "Kind", "Amount"),
+           [[i.bill_to, i.name, i.kind, i.amount] for i in report.invoices], {4: money})
+    _sheet(wb, "Customers", ("Tenant", "Name", "Bill to", "Amount"),
+           [[c.tenant, c.name, c.bill_to, c.amount] for c in report.customers], {4: money})
+    _sheet(wb, "Lines",
+           ("Tenant", "Tenant name", "User", "UPN", "Display name", "SKU", "Product", "Days",
+            "Billable days", "Amount", "Currency", "Billable", "Reasons", "Bill to",
+            "Changed by", "Commit"),
+           [[x.tenant, x.tenant_name, x.user, x.upn, x.display_name, x.sku, x.product, x.days,
+             x.billable_days, x.amount, cur, x.billable, "; ".join(x.reasons), x.bill_to,
+             x.changed_by, x.commit] for x in report.lines],
+           {8: "0", 9: "0", 10: money})
+    _sheet(wb, "Statements", ("Reseller", "Name", "Mode", "Amount"),
+           [[s.reseller, s.name, s.mode, s.amount] for s in report.statements], {4: money})
+    names = products(report)
+    quantity = "0.0000" if report.proration == "daily" else "0"
+    _sheet(wb, "Quantities", ("Tenant", "SKU", "Product", "Quantity", "Amount"),
+           [[q.tenant, q.sku, names.get(q.sku, ""), q.quantity, q.amount]
+            for q in report.quantities], {4: quantity, 5: money})
+
+    stamp = dt.datetime.combine(max(report.span.end, dt.date(1980, 1, 1)), dt.time())
+    wb.properties.creator = wb.properties.lastModifiedBy = "tenantry"
+    wb.properties.title = f"tenantry bill {report.span.period or report.span.end}"
+    wb.properties.created = wb.properties.modified = stamp
+    return _save(wb, stamp)
+
+
+def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Value]],
+           formats: dict[int, str], *, autofilter: bool = True) -> Worksheet:
+    ws: Worksheet = wb.create_sheet(title)
+    widths = [len(h) for h in headers]
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(value, str):
+                cell.value = sheet_text(value)
+                cell.data_type = "s"  # never a formula or an error code, whatever it says
+            else:
+                cell.value = value
+            if isinstance(value, dt.date):
+                cell.number_format = DATE_FORMAT
+            elif c in formats and value is not None:
+                cell.number_format = formats[c]
+            widths[c - 1] = max(widths[c - 1], _shown_width(value, formats.get(c)))
+            if isinstance(value, str) and "\n" in value:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = \
+            min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    if autofilter:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    return ws
+
+
+def _shown_width(value: Value, number_format: str | None) -> int:
+    """About how many characters Excel shows for the value."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, dt.date):
+        return len(DATE_FORMAT)
+    if isinstance(value, Decimal) and number_format:
+        places = len(number_format.split('"')[0].partition(".")[2].strip())
+        text = f"{Decimal(fmt(value, places)):,.{places}f}"
+        suffix = number_format.partition('"')[2].rstrip('"')
+        return len(text) + (len(suffix) + 1 if suffix else 0)
+    text = str(value)
+    return max((len(part) for part in text.split("\n")), default=0) + 1
+
+
+def _save(wb: Workbook, stamp: dt.datetime) -> bytes:
+    """Save without openpyxl's "modified = now", then fix every zip entry's time."""
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    fixed = io.BytesIO()
+    when = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
+            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            target.writestr(info, source.read(entry.filename))
+    return fixed.getvalue()

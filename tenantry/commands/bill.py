@@ -1,0 +1,76 @@
+"""``tenantry bill``: billing from the git history of the specs (SPEC §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Callable
+
+from reconciler.bill_report import BillReport
+from reconciler.billrun import BillRequest, run_bill
+from reconciler.errors import UserError
+from tenantry.output import err, out, write_atomic
+from tenantry.workspace import Workspace
+
+FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")
+CACHE = ".tenantry/cache"
+
+
+def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: str | None,
+        end: str | None, rev: str | None, fmt: str, output: Path | None) -> int:
+    if fmt not in FORMATS:
+        raise UserError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt == "xlsx" and output is None:
+        raise UserError("--format xlsx writes a workbook: give --output FILE.xlsx")
+    if ws.repo is None:
+        raise UserError(f"{ws.label} is not in a git repository; billing reads the history of "
+                        "the specs from git")
+    specs_rel = ws.specs_dir.relative_to(ws.repo.root).as_posix() \
+        if ws.specs_dir.is_relative_to(ws.repo.root) else None
+    if specs_rel is None:
+        raise UserError(f"{ws.label} is outside the git repository at {ws.repo.root}")
+    request = BillRequest(commit_range=commit_range, period=period, start=_date("--from", start),
+                          end=_date("--to", end), rev=rev)
+    report = run_bill(ws.repo, specs_rel, request, ws.repo.root / CACHE)
+    data = _renderer(fmt)(report)
+    if output is not None:
+        write_atomic(ws.cwd / output, data)
+        err(f"wrote {output}")
+    elif isinstance(data, bytes):  # pragma: no cover - xlsx is refused above
+        sys.stdout.buffer.write(data)
+    else:
+        out(data.rstrip("\n"))
+    for warning in report.warnings:
+        err(f"warning: {warning}")
+    return 0
+
+
+def _date(option: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option} {text!r}: use a date like 2026-10-25") from None
+
+
+def _renderer(fmt: str) -> Callable[[BillReport], str | bytes]:
+    # Renderers are imported on demand: openpyxl and jinja2 cost time to import.
+    if fmt == "json":
+        from reports import bill_json
+        return bill_json.render
+    if fmt == "csv":
+        from reports import bill_csv
+        return bill_csv.render
+    if fmt == "markdown":
+        from reports import bill_markdown
+        return bill_markdown.render
+    if fmt == "html":
+        from reports import bill_html
+        return bill_html.render
+    if fmt == "xlsx":
+        from reports import bill_xlsx
+        return bill_xlsx.render
+    from reports import bill_table
+    return bill_table.render
