@@ -20,7 +20,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9._-]{0,62}$"
 ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 # Deliberately loose: directories have their own rules, we only catch obvious typos.
-UPN_PATTERN = r"^[^@\s]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
+UPN_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 DOMAIN_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -71,6 +71,15 @@ def _percent(value: Any) -> Decimal:
     return amount
 
 
+def _printable(value: str) -> str:
+    # Names reach terminals, CSV, spreadsheets and directories: an escape sequence or a
+    # newline in one is a mistake at best and an injection at worst.
+    bad = next((ch for ch in value if ord(ch) < 32 or 127 <= ord(ch) < 160), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; use plain text")
+    return value
+
+
 def _timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
@@ -107,7 +116,7 @@ Percent = Annotated[Decimal, BeforeValidator(_percent)]
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Sku = Annotated[str, Field(pattern=SKU_PATTERN)]
 EnvName = Annotated[str, Field(pattern=ENV_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=256)]
+Name = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_printable)]
 Upn = Annotated[str, Field(pattern=UPN_PATTERN, max_length=256)]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
 Glob = Annotated[str, Field(min_length=1, max_length=256)]

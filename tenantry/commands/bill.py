@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -33,7 +34,13 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
     request = BillRequest(commit_range=commit_range, period=period, start=_date("--from", start),
                           end=_date("--to", end), rev=rev)
     report = run_bill(ws.repo, specs_rel, request, ws.repo.root / CACHE)
-    data = _renderer(fmt)(report)
+    if fmt == "table":
+        # Colour only for a person at a terminal; files and pipes get plain, stable text.
+        from reports import bill_table
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        data: str | bytes = bill_table.render(report, color=color)
+    else:
+        data = _renderer(fmt)(report)
     if output is not None:
         write_atomic(ws.cwd / output, data)
         err(f"wrote {output}")
@@ -41,8 +48,9 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         sys.stdout.buffer.write(data)
     else:
         out(data.rstrip("\n"))
-    for warning in report.warnings:
-        err(f"warning: {warning}")
+    if not (fmt == "table" and output is None):  # the table already shows its warnings
+        for warning in report.warnings:
+            err(f"warning: {warning}")
     return 0
 
 
@@ -72,5 +80,4 @@ def _renderer(fmt: str) -> Callable[[BillReport], str | bytes]:
     if fmt == "xlsx":
         from reports import bill_xlsx
         return bill_xlsx.render
-    from reports import bill_table
-    return bill_table.render
+    raise AssertionError(fmt)  # table is rendered by run()
