@@ -29,6 +29,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]})
 
 
+def _print_version(value: bool) -> None:
+    # Eager, so it works without a command (`tenantry --version`).
+    if value:
+        print(f"tenantry {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -37,11 +44,9 @@ def _global(
     specs: Annotated[Optional[Path], typer.Option("--specs", metavar="DIR",
                                                   help="Spec folder (default: specs).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.",
+                                          is_eager=True, callback=_print_version)] = False,
 ) -> None:
-    if version:
-        print(f"tenantry {__version__}")
-        raise typer.Exit(0)
     ctx.obj = Options(chdir=chdir, specs=specs, debug=debug)
 
 

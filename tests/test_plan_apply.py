@@ -138,11 +138,19 @@ def test_plan_markdown_renders_for_pull_requests(al_and_bo: SpecRepo, cli: Cli) 
                                                                 "markdown").out
 
 
-def test_names_with_quotes_and_newlines_render_on_one_line(repo: SpecRepo, cli: Cli) -> None:
-    commit(repo, {"acme": acme(al=user(f"al@{ACME}", 'Al "The Boss"\nSmith'))})
+def test_names_with_quotes_render_quoted_on_one_line(repo: SpecRepo, cli: Cli) -> None:
+    commit(repo, {"acme": acme(al=user(f"al@{ACME}", 'Al "The Boss" Smith'))})
     text = cli("plan").out
-    assert 'display_name: "Al \\"The Boss\\"\\nSmith"' in text
-    assert "\nSmith" not in text
+    assert 'display_name: "Al \\"The Boss\\" Smith"' in text
+
+
+def test_names_with_newlines_are_refused_before_planning(repo: SpecRepo, cli: Cli) -> None:
+    # A newline (or any control character) in a name would split plan lines and reach
+    # terminals and spreadsheets; validation refuses it with its location.
+    commit(repo, {"acme": acme(al=user(f"al@{ACME}", 'Al "The Boss"\nSmith'))})
+    result = cli("plan")
+    assert result.code == 1 and result.out == ""
+    assert "specs/tenants/acme.yaml:" in result.err and "control character U+000A" in result.err
 
 
 def test_markdown_of_a_huge_plan_stays_under_the_comment_limit() -> None:
