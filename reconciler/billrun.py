@@ -6,9 +6,14 @@ I/O happens here and in ``gitrepo``/``blobcache``; ``history`` and ``billing`` s
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Iterator, TypeVar
 
 from pydantic import BaseModel
 
@@ -44,12 +49,13 @@ def run_bill(repo: Repo, specs_rel: str, request: BillRequest,
     _check_exclusive(request)
     base_rev, rev = _revisions(request)
     sha = repo.resolve(rev)
-    commits = list(first_parent_log(repo, sha, specs_rel))
-    cache = BlobCache(cache_dir)
-    with BlobReader(repo) as blobs:
-        _parse_missing(commits, cache, blobs)
+    with _gc_paused():
+        commits = list(first_parent_log(repo, sha, specs_rel))
+        cache = BlobCache(cache_dir)
+        _parse_missing(repo, commits, cache, cache_dir)
         history = build(commits, _lookup(cache))
-        terms = _terms(history, blobs, f"{rev}:{specs_rel}")
+        with BlobReader(repo) as blobs:
+            terms = _terms(history, blobs, f"{rev}:{specs_rel}")
     clock = Clock(terms.billing.timezone)
     span = _span(request, terms, clock, history, repo, base_rev, sha)
     return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span))
@@ -77,8 +83,31 @@ def _revisions(request: BillRequest) -> tuple[str | None, str]:
     return base, head or "HEAD"
 
 
-def _parse_missing(commits: list[LogCommit], cache: BlobCache, blobs: BlobReader) -> None:
-    """Parse every tenant blob not cached yet, fetched through one cat-file process."""
+# Below this many unparsed tenant files a worker process costs more than it saves.
+PARALLEL_MIN = 200
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building large acyclic structures.
+
+    Parsing thousands of tenant files and building seat intervals allocates millions of
+    objects that all stay alive; every full collection then walks them again for nothing
+    (measured: cold bill 44 s with GC, 20 s without, on the benchmark history).
+    Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_missing(repo: Repo, commits: list[LogCommit], cache: BlobCache,
+                   cache_dir: Path | None) -> None:
+    """Parse every tenant blob not cached yet, on every core for a cold history."""
     wanted: list[str] = []
     seen: set[str] = set()
     for commit in commits:
@@ -87,8 +116,33 @@ def _parse_missing(commits: list[LogCommit], cache: BlobCache, blobs: BlobReader
                 seen.add(blob)
                 if cache.get(blob) is None:
                     wanted.append(blob)
-    for blob, data in blobs.read(wanted):
-        cache.put(blob, parse_tenant(data))
+    if not wanted:
+        return
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(wanted) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+        for blob, entry in _parse_chunk((repo.root, None, wanted)):
+            cache.put(blob, entry)
+        return
+    # Interleaved chunks balance early (small) and late (large) tenant files. Workers write
+    # the disk cache themselves and send the records back; no threads exist yet to fork.
+    chunks = [(repo.root, cache_dir, wanted[i::workers]) for i in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        for results in pool.map(_parse_chunk, chunks):
+            for blob, entry in results:
+                cache.remember(blob, entry)
+
+
+def _parse_chunk(job: tuple[Path, Path | None, list[str]]) -> list[tuple[str, Entry]]:
+    root, cache_dir, wanted = job
+    cache = BlobCache(cache_dir)
+    out = []
+    with _gc_paused(), BlobReader(Repo(root)) as blobs:
+        for blob, data in blobs.read(wanted):
+            entry = parse_tenant(data)
+            if cache_dir is not None:
+                cache.put(blob, entry)
+            out.append((blob, entry))
+    return out
 
 
 def _lookup(cache: BlobCache) -> Lookup:

@@ -12,10 +12,11 @@ def to_fraction(amount: Decimal) -> Fraction:
 
 def round_money(value: Fraction, places: int) -> Decimal:
     """Round half up (away from zero) to ``places`` decimals: 1/3 of 10.00 -> 3.33."""
-    scaled = value * 10**places
-    sign = -1 if scaled < 0 else 1
-    whole = (abs(scaled) * 2 + 1) // 2  # floor(|x| + 1/2): exact half goes up
-    return (Decimal(sign * whole).scaleb(-places)).quantize(Decimal(1).scaleb(-places))
+    # Integer arithmetic on numerator and denominator: this runs once per seat line.
+    numerator, denominator = value.numerator * 10**places, value.denominator
+    sign = -1 if numerator < 0 else 1
+    whole = (2 * abs(numerator) + denominator) // (2 * denominator)  # floor(|x| + 1/2)
+    return Decimal(sign * whole).scaleb(-places)
 
 
 def round_quantity(value: Fraction, places: int = 4) -> Decimal:
