@@ -46,6 +46,7 @@ class _Engine:
         self.after = clock.midnight(span.end + dt.timedelta(days=1))  # first instant after it
         self._daily_memo: dict[tuple[str, R.Ranges], Fraction] = {}
         self._periods: dict[int, tuple[int, int]] = {}  # day -> (period end, days in period)
+        self._tenant_names: dict[str, str] = {}
 
     # --- which seats, which days --------------------------------------------------------
 
@@ -154,9 +155,13 @@ class _Engine:
         return chosen[1], chosen[2]
 
     def tenant_name(self, tenant: str) -> str:
-        entries = self.history.tenant_names.get(tenant, [])
-        chosen = [name for at, name in entries if at < self.after]
-        return chosen[-1] if chosen else self.terms.tenants[tenant].name
+        name = self._tenant_names.get(tenant)
+        if name is None:  # asked once per seat line: memoised per tenant
+            entries = self.history.tenant_names.get(tenant, [])
+            chosen = [name for at, name in entries if at < self.after]
+            name = self._tenant_names[tenant] = chosen[-1] if chosen \
+                else self.terms.tenants[tenant].name
+        return name
 
     def last_change(self, seat: _Seat) -> Stamp:
         events = [i.added for i in seat.intervals] + [i.removed for i in seat.intervals

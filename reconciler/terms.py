@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from . import ranges as R
 from .model import BillingSettings, Catalog, ResellerFile, Rule
@@ -43,8 +44,7 @@ class Terms:
         self.billing = billing
         self.resellers = resellers.resellers
         self.tenants = tenants
-        self._rules = [(rule, _lower(rule.users), _lower(rule.tenants), _lower(rule.skus))
-                       for rule in billing.rules]
+        self._rules = [_CompiledRule(rule) for rule in billing.rules]
 
     def bill_to(self, tenant: str) -> BillTo:
         """Aggregate chains bill the top-most aggregate reseller at its price (SPEC §6.3)."""
@@ -106,13 +106,10 @@ class Terms:
         if record.end is not None:
             out.append(Exclusion(((record.end.toordinal() + 1, POS),),
                                  f"after departure {record.end}"))
-        lowered_tenant, lowered_sku = tenant.lower(), sku.lower()
-        for rule, users, tenants, skus in self._rules:
-            if not (_matches(tenants, lowered_tenant) and _matches(skus, lowered_sku)):
+        for rule in self._rules:
+            if not (rule.tenants(tenant) and rule.skus(sku)):
                 continue
-            window = _window(rule)
-            cuts = [R.intersect(held, window) for held, upn in upns
-                    if _matches(users, upn.lower())]
+            cuts = [R.intersect(held, rule.window) for held, upn in upns if rule.users(upn)]
             days = R.merge(cut for cut in cuts if cut is not None)
             if days:
                 out.append(Exclusion(days, f"rule {rule.name!r}"))
@@ -122,14 +119,29 @@ class Terms:
         return Fraction(self.catalog.products[sku].price_on(day))
 
 
-def _lower(globs: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(g.lower() for g in globs)
+class _CompiledRule:
+    """A rule's globs as one case-insensitive matcher each, memoised per value (hot path:
+    every seat of every tenant asks every rule)."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.name = rule.name
+        self.window: Range = (rule.start.toordinal() if rule.start else NEG,
+                              rule.end.toordinal() if rule.end else POS)
+        self.users = _matcher(rule.users)
+        self.tenants = _matcher(rule.tenants)
+        self.skus = _matcher(rule.skus)
 
 
-def _matches(globs: tuple[str, ...], value: str) -> bool:
-    return any(fnmatch.fnmatchcase(value, g) for g in globs)
+def _matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a value matches any of the globs, case-insensitively (SPEC §2: UPN globs)."""
+    if "*" in globs:
+        return lambda value: True
+    pattern = re.compile("|".join(f"(?:{fnmatch.translate(g.lower())})" for g in globs))
+    memo: dict[str, bool] = {}
 
-
-def _window(rule: Rule) -> Range:
-    return (rule.start.toordinal() if rule.start else NEG,
-            rule.end.toordinal() if rule.end else POS)
+    def matches(value: str) -> bool:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = pattern.match(value.lower()) is not None
+        return found
+    return matches
