@@ -18,7 +18,7 @@ from .bill_report import BillReport, Customer, Invoice, Line, Quantity, SpanInfo
 from .calendar import Clock, Period, Span
 from .history import History, Interval, SeatKey, Stamp
 from .money import round_money, round_quantity
-from .terms import BillTo, Terms
+from .terms import BillTo, Terms, UpnDays
 
 ZERO = Fraction(0)
 
@@ -47,6 +47,8 @@ class _Engine:
         self._daily_memo: dict[tuple[str, R.Ranges], Fraction] = {}
         self._periods: dict[int, tuple[int, int]] = {}  # day -> (period end, days in period)
         self._tenant_names: dict[str, str] = {}
+        self._classes: dict[tuple[object, ...], tuple[R.Ranges, tuple[str, ...],
+                                                      Fraction | None, bool]] = {}
 
     # --- which seats, which days --------------------------------------------------------
 
@@ -80,8 +82,23 @@ class _Engine:
     def _seat(self, key: SeatKey, intervals: tuple[Interval, ...]) -> _Seat:
         tenant, user, sku = key
         counted = R.merge(self._days(i) for i in intervals)
+        held_at_end = self.mode == "snapshot" and any(
+            i.start < self.after and (i.end is None or i.end >= self.after) for i in intervals)
+        # Everything below depends only on this class, not on the seat: most seats of a
+        # tenant and SKU share it, so it is computed once per class (190,000 seats -> a few
+        # thousand classes on the benchmark history).
+        seat_class = (tenant, sku, counted, self._upn_days(tenant, user), held_at_end)
+        facts = self._classes.get(seat_class)
+        if facts is None:
+            facts = self._classes[seat_class] = self._charge(*seat_class)
+        billable, reasons, amount, charged = facts
+        return _Seat(key, counted, billable, reasons, intervals, amount, charged)
+
+    def _charge(self, tenant: str, sku: str, counted: R.Ranges, upns: UpnDays,
+                held_at_end: bool) -> tuple[R.Ranges, tuple[str, ...], Fraction | None, bool]:
+        """Billable days, reasons, list-price amount and whether it is charged."""
         billable, reasons = counted, []
-        for exclusion in self.terms.exclusions(tenant, self._upn_days(tenant, user), sku):
+        for exclusion in self.terms.exclusions(tenant, upns, sku):
             # Only reasons that took days away are shown (an excluded tenant's seats say
             # "tenant excluded", not also "before go-live").
             if R.overlaps_any(billable, exclusion.days):
@@ -93,15 +110,13 @@ class _Engine:
             charged = bool(billable)
         elif self.mode == "snapshot":
             end = self.span.end
-            charged = R.contains(billable, end.toordinal()) and any(
-                i.start < self.after and (i.end is None or i.end >= self.after)
-                for i in intervals)
+            charged = R.contains(billable, end.toordinal()) and held_at_end
             amount = self.terms.price(sku, end) if charged else ZERO
             if billable and not charged:
                 reasons.append(f"not held at the end of {end}")
         else:
             amount, charged = None, bool(billable)
-        return _Seat(key, counted, billable, tuple(reasons), intervals, amount, charged)
+        return billable, tuple(reasons), amount, charged
 
     # --- prices -------------------------------------------------------------------------
 
@@ -132,19 +147,21 @@ class _Engine:
 
     # --- names and provenance -----------------------------------------------------------
 
-    def _upn_days(self, tenant: str, user: str) -> list[tuple[R.Range, str]]:
-        """Each UPN the user had, with the days it was the UPN at the end of the day."""
+    def _upn_days(self, tenant: str, user: str) -> tuple[tuple[R.Range, tuple[int, ...]], ...]:
+        """Each UPN the user had, as the days it was the UPN at the end of the day and the
+        rules its UPN matches."""
         entries = self.history.user_names[(tenant, user)]
+        rules = self.terms.user_rules
         if len(entries) == 1:
-            return [((R.NEG, R.POS), entries[0][1])]
-        out: list[tuple[R.Range, str]] = []
+            return (((R.NEG, R.POS), rules(entries[0][1])),)
+        out: list[tuple[R.Range, tuple[int, ...]]] = []
         for index, (at, upn, _) in enumerate(entries):
             first = R.NEG if index == 0 else self.clock.day_of(at).toordinal()
             last = R.POS if index + 1 == len(entries) \
                 else self.clock.day_of(entries[index + 1][0]).toordinal() - 1
             if first <= last:  # renamed again later the same day: that day has the later UPN
-                out.append(((first, last), upn))
-        return out
+                out.append(((first, last), rules(upn)))
+        return tuple(out)
 
     def _names(self, tenant: str, user: str) -> tuple[str, str]:
         entries = self.history.user_names[(tenant, user)]

@@ -49,7 +49,7 @@ def run_bill(repo: Repo, specs_rel: str, request: BillRequest,
     _check_exclusive(request)
     base_rev, rev = _revisions(request)
     sha = repo.resolve(rev)
-    with _gc_paused():
+    with gc_paused():
         commits = list(first_parent_log(repo, sha, specs_rel))
         cache = BlobCache(cache_dir)
         _parse_missing(repo, commits, cache, cache_dir)
@@ -88,8 +88,8 @@ PARALLEL_MIN = 200
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building large acyclic structures.
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building (and rendering) large acyclic structures.
 
     Parsing thousands of tenant files and building seat intervals allocates millions of
     objects that all stay alive; every full collection then walks them again for nothing
@@ -136,7 +136,7 @@ def _parse_chunk(job: tuple[Path, Path | None, list[str]]) -> list[tuple[str, En
     root, cache_dir, wanted = job
     cache = BlobCache(cache_dir)
     out = []
-    with _gc_paused(), BlobReader(Repo(root)) as blobs:
+    with gc_paused(), BlobReader(Repo(root)) as blobs:
         for blob, data in blobs.read(wanted):
             entry = parse_tenant(data)
             if cache_dir is not None:

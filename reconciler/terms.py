@@ -34,7 +34,9 @@ class Exclusion:
 
 # The UPNs a user had, each with the billing days on which it was the user's UPN at the end
 # of the day (the day's last state), oldest first; together they cover every day.
-UpnDays = Sequence[tuple[Range, str]]
+# The days of each UPN a user had, with the indexes of the rules whose user globs match it.
+# Seats are classed by this instead of by the UPN itself, so billing can memoise per class.
+UpnDays = Sequence[tuple[Range, tuple[int, ...]]]
 
 
 class Terms:
@@ -106,14 +108,18 @@ class Terms:
         if record.end is not None:
             out.append(Exclusion(((record.end.toordinal() + 1, POS),),
                                  f"after departure {record.end}"))
-        for rule in self._rules:
+        for index, rule in enumerate(self._rules):
             if not (rule.tenants(tenant) and rule.skus(sku)):
                 continue
-            cuts = [R.intersect(held, rule.window) for held, upn in upns if rule.users(upn)]
+            cuts = [R.intersect(held, rule.window) for held, rules in upns if index in rules]
             days = R.merge(cut for cut in cuts if cut is not None)
             if days:
                 out.append(Exclusion(days, f"rule {rule.name!r}"))
         return out
+
+    def user_rules(self, upn: str) -> tuple[int, ...]:
+        """Indexes of the rules whose user globs match this UPN."""
+        return tuple(i for i, rule in enumerate(self._rules) if rule.users(upn))
 
     def price(self, sku: str, day: dt.date) -> Fraction:
         return Fraction(self.catalog.products[sku].price_on(day))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from reconciler.bill_report import BillReport
-from reconciler.billrun import BillRequest, run_bill
+from reconciler.billrun import BillRequest, gc_paused, run_bill
 from reconciler.errors import UserError
 from tenantry.output import err, out, write_atomic
 from tenantry.workspace import Workspace
@@ -33,14 +33,9 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         raise UserError(f"{ws.label} is outside the git repository at {ws.repo.root}")
     request = BillRequest(commit_range=commit_range, period=period, start=_date("--from", start),
                           end=_date("--to", end), rev=rev)
-    report = run_bill(ws.repo, specs_rel, request, ws.repo.root / CACHE)
-    if fmt == "table":
-        # Colour only for a person at a terminal; files and pipes get plain, stable text.
-        from reports import bill_table
-        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        data: str | bytes = bill_table.render(report, color=color)
-    else:
-        data = _renderer(fmt)(report)
+    with gc_paused():  # the report and its rendering hold ~1 GB on large histories
+        report = run_bill(ws.repo, specs_rel, request, ws.repo.root / CACHE)
+        data = _render(report, fmt, output)
     if output is not None:
         write_atomic(ws.cwd / output, data)
         err(f"wrote {output}")
@@ -52,6 +47,15 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         for warning in report.warnings:
             err(f"warning: {warning}")
     return 0
+
+
+def _render(report: BillReport, fmt: str, output: Path | None) -> str | bytes:
+    if fmt == "table":
+        # Colour only for a person at a terminal; files and pipes get plain, stable text.
+        from reports import bill_table
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        return bill_table.render(report, color=color)
+    return _renderer(fmt)(report)
 
 
 def _date(option: str, text: str | None) -> dt.date | None:
