@@ -29,7 +29,7 @@ from .model import BillingSettings, Catalog, ResellerFile
 from .records import parse_tenant
 from .specs import BILLING, CATALOG, RESELLERS
 from .terms import Terms
-from . import yamlsafe
+from .yamlpos import position
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -178,8 +178,8 @@ def _parse_at(model: type[M], name: str, data: dict[str, bytes], label: str,
         return parse(model, data[name])
     except DocumentInvalid as exc:
         for problem in exc.problems:
-            line, col = exc.yaml_level or (yamlsafe.locate_key if problem.at_key
-                                           else yamlsafe.locate)(data[name], problem.path)
+            line, col = exc.yaml_level or position(data[name], problem.path,
+                                                   at_key=problem.at_key)
             problems.append(Problem(f"{label}/{name}", line, col, problem.message))
         return None
 

@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from .documents import DocProblem
-from .model import (DOMAIN_PATTERN, ID_PATTERN, SKU_PATTERN, UPN_PATTERN, DirectoriesFile,
-                    ResellerFile, TenantSpec)
+from .model import (
+    DOMAIN_PATTERN,
+    ID_PATTERN,
+    SKU_PATTERN,
+    UPN_PATTERN,
+    DirectoriesFile,
+    ResellerFile,
+    TenantSpec,
+)
 from .specs import DIRECTORIES, RESELLERS, Specs, tenant_path
 
 # (file, problem) pairs; the loader resolves their positions.

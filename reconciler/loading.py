@@ -13,14 +13,32 @@ from typing import Any, Callable, Mapping, TypeVar
 from pydantic import BaseModel
 
 from . import yamlsafe
-from .crosscheck import (Finding, Known, TenantRefs, check_refs, directories_from_raw,
-                         directories_known, resellers_from_raw, resellers_known, skus_from_raw,
-                         tenant_refs, tenant_refs_from_raw)
+from .crosscheck import (
+    Finding,
+    Known,
+    TenantRefs,
+    check_refs,
+    directories_from_raw,
+    directories_known,
+    resellers_from_raw,
+    resellers_known,
+    skus_from_raw,
+    tenant_refs,
+    tenant_refs_from_raw,
+)
 from .documents import DocProblem, DocumentInvalid, parse
 from .errors import Problem, SpecInvalid, UserError
-from .model import (BillingSettings, Catalog, DEFAULT_DIRECTORIES, DirectoriesFile, ID_PATTERN,
-                    ResellerFile, TenantSpec)
-from .specs import BILLING, CATALOG, DIRECTORIES, RESELLERS, TENANTS_DIR, TENANT_SUFFIX, Specs
+from .model import (
+    DEFAULT_DIRECTORIES,
+    ID_PATTERN,
+    BillingSettings,
+    Catalog,
+    DirectoriesFile,
+    ResellerFile,
+    TenantSpec,
+)
+from .specs import BILLING, CATALOG, DIRECTORIES, RESELLERS, TENANT_SUFFIX, TENANTS_DIR, Specs
+from .yamlpos import position
 
 M = TypeVar("M", bound=BaseModel)
 _ID = re.compile(ID_PATTERN)
@@ -165,8 +183,7 @@ def _resolve(findings: list[Finding], files: Mapping[str, bytes], label: str) ->
     out = []
     for rel, problem in findings:
         data = files.get(rel, b"")
-        locate = yamlsafe.locate_key if problem.at_key else yamlsafe.locate
-        line, col = locate(data, problem.path) if data else (0, 0)
+        line, col = position(data, problem.path, at_key=problem.at_key) if data else (0, 0)
         out.append(Problem(f"{label}/{rel}", line, col, _one_line(problem.message)))
     return out
 

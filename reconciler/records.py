@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from . import yamlsafe
 from .documents import DocumentInvalid, parse
 from .model import TenantSpec
+from .yamlpos import position
 
 # Bump when what a record holds, or how a tenant file validates, changes: cached records
 # from other versions are then ignored.
@@ -74,8 +74,7 @@ def parse_tenant(data: bytes) -> TenantRecord | Broken:
         if exc.yaml_level is not None:
             line, _ = exc.yaml_level
         else:
-            line, _ = (yamlsafe.locate_key if problem.at_key else yamlsafe.locate)(
-                data, problem.path)
+            line, _ = position(data, problem.path, at_key=problem.at_key)
         where = f"line {line}: " if line else ""
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
         return Broken(f"{where}{problem.message}{more}")

@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .model import (BillingSettings, Catalog, DirectoriesFile, DirectoryConfig,
-                    DEFAULT_DIRECTORIES, ResellerFile, TenantSpec)
+from .model import (
+    DEFAULT_DIRECTORIES,
+    BillingSettings,
+    Catalog,
+    DirectoriesFile,
+    DirectoryConfig,
+    ResellerFile,
+    TenantSpec,
+)
 
 CATALOG = "catalog.yaml"
 BILLING = "billing.yaml"

@@ -24,8 +24,6 @@ from typing import Any
 import yaml
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
-from .errors import Path
-
 # Spec files larger than this are refused before parsing: a tenant of 5,000 users is
 # ~700 KiB, so 5 MiB leaves room and still parses in well under a second.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -56,7 +54,7 @@ class YamlProblem(Exception):
         self.col = col
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
+def mark_of(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
@@ -106,7 +104,7 @@ class _Constructor:
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
             raise YamlProblem(f"YAML tag {_show_tag(node.tag)!r} is not allowed in specs; "
-                              "remove it and write a plain value", *_mark(node))
+                              "remove it and write a plain value", *mark_of(node))
 
     def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         self._check_tag(node, _MAP_TAG)
@@ -115,20 +113,20 @@ class _Constructor:
         for key_node, value_node in node.value:
             if key_node.tag == _PLAIN_TAG and key_node.value == "<<":
                 raise YamlProblem("merge keys ('<<') are not allowed in specs; write the "
-                                  "keys out", *_mark(key_node))
+                                  "keys out", *mark_of(key_node))
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem("a key must be plain text, not a list or mapping",
-                                  *_mark(key_node))
+                                  *mark_of(key_node))
             key = self.build(key_node)
             if key is None and key_node.value == "":
-                raise YamlProblem("a key is missing before ':'", *_mark(key_node))
+                raise YamlProblem("a key is missing before ':'", *mark_of(key_node))
             if not isinstance(key, str):
                 raise YamlProblem(f"key {key_node.value} must be text; put it in quotes "
-                                  f"(\"{key_node.value}\")", *_mark(key_node))
+                                  f"(\"{key_node.value}\")", *mark_of(key_node))
             if key in out:
-                line, _ = _mark(first[key])
+                line, _ = mark_of(first[key])
                 raise YamlProblem(f"duplicate key {key!r} (first at line {line}); keep only "
-                                  "one", *_mark(key_node))
+                                  "one", *mark_of(key_node))
             first[key] = key_node
             out[key] = self.build(value_node)
         return out
@@ -147,13 +145,13 @@ class _Constructor:
         if _INT.match(value):
             if len(value.lstrip("+-")) > _MAX_DIGITS:
                 raise YamlProblem(f"number with more than {_MAX_DIGITS} digits; no spec "
-                                  "value is that long", *_mark(node))
+                                  "value is that long", *mark_of(node))
             return int(value)
         if _FLOAT.match(value) or value in _SPECIAL_FLOAT:
             try:
                 return Decimal(_SPECIAL_FLOAT.get(value, value))
             except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-                raise YamlProblem(f"bad number {value!r}", *_mark(node)) from None
+                raise YamlProblem(f"bad number {value!r}", *mark_of(node)) from None
         if DATE_SHAPE.match(value):
             try:
                 return dt.date.fromisoformat(value)
@@ -209,7 +207,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     return YamlProblem(f"YAML syntax error: {problem}", line, col)
 
 
-def _compose(text: str) -> yaml.Node | None:
+def compose(text: str) -> yaml.Node | None:
     loader = _Loader(text)
     try:
         node: yaml.Node | None = loader.get_single_node()
@@ -273,74 +271,10 @@ def _alias_problem(text: str) -> YamlProblem:
 def load(data: bytes) -> Any:
     """Parse one spec document into plain values (dict/tuple/str/int/Decimal/date/bool/None)."""
     text = decode(data)
-    node = _compose(text)
+    node = compose(text)
     if node is None:
         return None
     try:
         return _Constructor().build(node)
     except _AliasSeen:
         raise _alias_problem(text) from None
-
-
-def locate(data: bytes, path: Path) -> tuple[int, int]:
-    """Line and column of the value at ``path`` (or of its nearest existing parent).
-
-    A missing key reports its parent mapping; an unknown key reports the key itself.
-    """
-    try:
-        node = _compose(decode(data))
-    except YamlProblem:
-        return 0, 0
-    if node is None:
-        return 1, 1
-    where = _mark(node)
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
-                    # Point at the value, or at the key when the value is a block below it.
-                    where = _mark(value_node) if isinstance(value_node, yaml.ScalarNode) \
-                        or value_node.flow_style else _mark(key_node)
-                    node = value_node
-                    break
-            else:
-                return where
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) \
-                and 0 <= step < len(node.value):
-            node = node.value[step]
-            where = _mark(node)
-        else:
-            return where
-    return where
-
-
-def locate_key(data: bytes, path: Path) -> tuple[int, int]:
-    """Line and column of the *key* at the end of ``path`` (for unknown/extra keys)."""
-    try:
-        node = _compose(decode(data))
-    except YamlProblem:
-        return 0, 0
-    if node is None or not path:
-        return 1, 1
-    parent_path, last = path[:-1], path[-1]
-    for step in parent_path:
-        nxt = _child(node, step)
-        if nxt is None:
-            return _mark(node)
-        node = nxt
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(last):
-                return _mark(key_node)
-    return _mark(node)
-
-
-def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
-                return value_node  # type: ignore[no-any-return]
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int) \
-            and 0 <= step < len(node.value):
-        return node.value[step]  # type: ignore[no-any-return]
-    return None
