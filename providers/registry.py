@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reconciler.directory import Directory
-from reconciler.errors import UserError
+from reconciler.errors import DirectoryUnavailable
 from reconciler.model import DirectoryConfig
 
 PROVIDERS: dict[str, str] = {
@@ -34,8 +34,9 @@ class _Module(Protocol):
 def open_directory(name: str, config: DirectoryConfig, context: Context) -> Directory:
     module_name = PROVIDERS.get(config.provider)
     if module_name is None:
-        raise UserError(f"directory {name!r}: provider {config.provider!r} is not available in "
-                        f"this version of tenantry (available: {', '.join(sorted(PROVIDERS))})")
+        raise DirectoryUnavailable(
+            f"directory {name!r}: provider {config.provider!r} is not available in this "
+            f"version of tenantry (available: {', '.join(sorted(PROVIDERS))})")
     module: _Module = importlib.import_module(module_name)
     return module.open_directory(name, config, context)
 

@@ -58,7 +58,7 @@ def run_bill(repo: Repo, specs_rel: str, request: BillRequest,
             terms = _terms(history, blobs, f"{rev}:{specs_rel}")
     clock = Clock(terms.billing.timezone)
     span = _span(request, terms, clock, history, repo, base_rev, sha)
-    return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span))
+    return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span, specs_rel))
 
 
 def _check_exclusive(request: BillRequest) -> None:
@@ -204,9 +204,10 @@ def _span(request: BillRequest, terms: Terms, clock: Clock, history: History, re
     return Span(period.start(close), today, period.label)
 
 
-def _warnings(history: History, terms: Terms, clock: Clock, span: Span) -> list[str]:
+def _warnings(history: History, terms: Terms, clock: Clock, span: Span,
+              specs_rel: str) -> list[str]:
     after = clock.midnight(span.end + dt.timedelta(days=1))
-    out = [f"commit {stamp.sha[:12]} ({clock.day_of(stamp.at)}): tenants file {path}: "
+    out = [f"commit {stamp.sha[:12]} ({clock.day_of(stamp.at)}): {specs_rel}/{path}: "
            f"{message}; kept the tenant's previous state"
            for stamp, path, message in history.broken if stamp.at < after]
     for tenant, record in sorted(terms.tenants.items()):

@@ -73,7 +73,16 @@ def make_plan(specs: Specs, tenants: Iterable[str], open_reader: OpenReader, *,
 
 def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> TenantPlan:
     directory_id = specs.directory_id(tenant_id)
-    reader = open_reader(directory_id)
+    try:
+        reader = open_reader(directory_id)
+    except DirectoryUnavailable as exc:
+        # A directory that cannot be opened (unreachable, or a provider this version lacks)
+        # leaves its tenants unplanned; tenants in other directories are still planned.
+        users = desired_users(specs, tenant_id)
+        return TenantPlan(tenant=tenant_id, directory=directory_id,
+                          provider=specs.directory(tenant_id).provider,
+                          desired_digest=_digest(sorted((u, asdict(s)) for u, s in users.items())),
+                          actual_digest=None, error=str(exc))
     target = target_for(specs, tenant_id, reader.kind)
     desired = {uid: s.project(reader.attributes, target.skus)
                for uid, s in desired_users(specs, tenant_id).items()}
