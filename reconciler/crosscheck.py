@@ -23,7 +23,7 @@ from .model import (
     ResellerFile,
     TenantSpec,
 )
-from .specs import DIRECTORIES, RESELLERS, Specs, tenant_path
+from .specs import DIRECTORIES, RESELLERS, tenant_path
 
 # (file, problem) pairs; the loader resolves their positions.
 Finding = tuple[str, DocProblem]
@@ -60,14 +60,6 @@ class Known:
     resellers: Mapping[str, str | None] | None       # id -> parent
     directories: Mapping[str, str | None] | None     # id -> provider (None: malformed)
     have_directories_file: bool
-
-
-def check(specs: Specs, *, have_directories_file: bool) -> list[Finding]:
-    known = Known(skus=frozenset(specs.catalog.products),
-                  resellers=resellers_known(specs.resellers),
-                  directories=directories_known(specs.directories),
-                  have_directories_file=have_directories_file)
-    return check_refs(known, {tid: tenant_refs(t) for tid, t in specs.tenants.items()})
 
 
 def check_refs(known: Known, tenants: Mapping[str, TenantRefs]) -> list[Finding]:
@@ -263,6 +255,6 @@ def _list(names: Mapping[str, object] | frozenset[str]) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
-__all__ = ["Finding", "Known", "TenantRefs", "UserRefs", "check", "check_refs",
+__all__ = ["Finding", "Known", "TenantRefs", "UserRefs", "check_refs",
            "directories_from_raw", "directories_known", "resellers_from_raw",
            "resellers_known", "skus_from_raw", "tenant_refs", "tenant_refs_from_raw"]
