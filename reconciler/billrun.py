@@ -44,11 +44,28 @@ class BillRequest:
     today: dt.date | None = None  # for tests; default: today in the billing time zone
 
 
-def run_bill(repo: Repo, specs_rel: str, request: BillRequest,
-             cache_dir: Path | None) -> BillReport:
+@dataclass(frozen=True)
+class Revisions:
+    """The commits a request names: REV (or B of A..B) and A, resolved to ids."""
+
+    label: str  # REV as the user wrote it, for messages
+    sha: str
+    base: str | None
+
+
+def resolve(repo: Repo, request: BillRequest) -> Revisions:
+    """Check the request's options and resolve its revisions (cheap: no history read)."""
     _check_exclusive(request)
+    if request.period:
+        Period.parse(request.period)  # a bad period fails before any history is read
     base_rev, rev = _revisions(request)
-    sha = repo.resolve(rev)
+    return Revisions(rev, repo.resolve(rev), repo.resolve(base_rev) if base_rev else None)
+
+
+def run_bill(repo: Repo, specs_rel: str, request: BillRequest, cache_dir: Path | None,
+             revisions: Revisions | None = None) -> BillReport:
+    revs = revisions or resolve(repo, request)
+    rev, sha = revs.label, revs.sha
     with gc_paused():
         commits = list(first_parent_log(repo, sha, specs_rel))
         cache = BlobCache(cache_dir)
@@ -57,7 +74,7 @@ def run_bill(repo: Repo, specs_rel: str, request: BillRequest,
         with BlobReader(repo) as blobs:
             terms = _terms(history, blobs, f"{rev}:{specs_rel}")
     clock = Clock(terms.billing.timezone)
-    span = _span(request, terms, clock, history, repo, base_rev, sha)
+    span = _span(request, terms, clock, history, repo, revs.base, sha)
     return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span, specs_rel))
 
 
@@ -185,16 +202,15 @@ def _parse_at(model: type[M], name: str, data: dict[str, bytes], label: str,
 
 
 def _span(request: BillRequest, terms: Terms, clock: Clock, history: History, repo: Repo,
-          base_rev: str | None, sha: str) -> Span:
+          base: str | None, sha: str) -> Span:
     close = terms.billing.close_day
     if request.period:
         period = Period.parse(request.period)
         return Span(period.start(close), period.end(close), period.label)
     if request.start and request.end:
         return Span(request.start, request.end)
-    if base_rev is not None:
+    if base is not None:
         # Days after A's day up to and including B's: A..B then B..C never bill a day twice.
-        base = repo.resolve(base_rev)
         base_at = history.stamps[base].at if base in history.stamps \
             else int(repo.git("show", "-s", "--format=%ct", base).strip())
         head_at = history.stamps[sha].at

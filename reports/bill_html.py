@@ -30,6 +30,7 @@ from jinja2 import (
 from reconciler.bill_report import BillReport, Line
 from reconciler.errors import UserError
 
+from . import TEMPLATES_ENV
 from .bill_common import (
     lines_by_tenant,
     money,
@@ -42,7 +43,7 @@ from .bill_common import (
 )
 
 TEMPLATE = "bill.html.j2"
-ENV_VAR = "TENANTRY_TEMPLATES"
+ENV_VAR = TEMPLATES_ENV
 BUILTIN = Path(__file__).parent / "templates"
 
 # Chart geometry (SVG user units).

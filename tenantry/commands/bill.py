@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Callable
 
 from reconciler.bill_report import BillReport
-from reconciler.billrun import BillRequest, gc_paused, run_bill
+from reconciler.billrun import BillRequest, Revisions, gc_paused, resolve, run_bill
 from reconciler.errors import UserError
+from reports import TEMPLATES_ENV
+from tenantry import reportcache
 from tenantry.output import err, out, write_atomic
+from tenantry.reportcache import ReportCache
 from tenantry.workspace import Workspace
 
 FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")
@@ -33,9 +36,23 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         raise UserError(f"{ws.label} is outside the git repository at {ws.repo.root}")
     request = BillRequest(commit_range=commit_range, period=period, start=_date("--from", start),
                           end=_date("--to", end), rev=rev)
-    with gc_paused():  # the report and its rendering hold ~1 GB on large histories
-        report = run_bill(ws.repo, specs_rel, request, ws.repo.root / CACHE)
-        data = _render(report, fmt, output)
+    revisions = resolve(ws.repo, request)
+    color = fmt == "table" and output is None and sys.stdout.isatty() \
+        and "NO_COLOR" not in os.environ
+    cache_dir = ws.repo.root / CACHE if reportcache.enabled() else None
+    cache = _report_cache(cache_dir, specs_rel, request, revisions, fmt, color)
+    hit = cache.get() if cache else None
+    if hit is not None:
+        raw, warnings = hit
+        # Written to a file as is; only text for the terminal is decoded.
+        data: str | bytes = raw if output is not None or fmt == "xlsx" else raw.decode()
+    else:
+        with gc_paused():  # the report and its rendering hold ~1 GB on large histories
+            report = run_bill(ws.repo, specs_rel, request, cache_dir, revisions)
+            data = _render(report, fmt, color)
+        warnings = list(report.warnings)
+        if cache is not None:
+            cache.put(data if isinstance(data, bytes) else data.encode(), warnings)
     if output is not None:
         write_atomic(ws.cwd / output, data)
         err(f"wrote {output}")
@@ -44,16 +61,28 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
     else:
         out(data.rstrip("\n"))
     if not (fmt == "table" and output is None):  # the table already shows its warnings
-        for warning in report.warnings:
+        for warning in warnings:
             err(f"warning: {warning}")
     return 0
 
 
-def _render(report: BillReport, fmt: str, output: Path | None) -> str | bytes:
+def _report_cache(cache_dir: Path | None, specs_rel: str, request: BillRequest,
+                  revisions: Revisions, fmt: str, color: bool) -> ReportCache | None:
+    """The cache entry for this request, or None when its answer is not fixed by the key."""
+    if cache_dir is None or os.environ.get(TEMPLATES_ENV):
+        return None  # caching off, or HTML from templates outside the package
+    if not (request.period or request.start or revisions.base):
+        return None  # the default span ends today: it moves
+    return ReportCache(cache_dir, {
+        "rev": revisions.sha, "base": revisions.base, "specs": specs_rel,
+        "period": request.period, "from": str(request.start), "to": str(request.end),
+        "format": fmt, "color": color})
+
+
+def _render(report: BillReport, fmt: str, color: bool) -> str | bytes:
     if fmt == "table":
         # Colour only for a person at a terminal; files and pipes get plain, stable text.
         from reports import bill_table
-        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         return bill_table.render(report, color=color)
     return _renderer(fmt)(report)
 

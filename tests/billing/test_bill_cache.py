@@ -13,6 +13,7 @@ import pytest
 from billhelp import bill_raw, setup
 from conftest import Cli, SpecRepo, run_tenantry, tenant, user
 
+import reconciler.billrun
 import reconciler.records
 
 CACHE = Path(".tenantry/cache")
@@ -38,15 +39,11 @@ def snapshot(root: Path) -> dict[str, int]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_rerun_is_byte_identical_and_uses_the_cache(repo: SpecRepo, cli: Cli,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    history(repo)
-    first = bill_raw(cli, "--period", "2026-04")
-    cached = snapshot(CACHE)
-    # One entry per distinct tenant file version: one 1 + two 1 + 5 = 7
-    assert len([name for name in cached if name.endswith(".json")]) == 7
+def tenant_entries(root: Path) -> dict[str, int]:
+    return {k: v for k, v in snapshot(root).items() if k.startswith("tenants-")}
 
-    # The second run parses no tenant file: every version comes from the cache.
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     calls: list[Any] = []
     real = reconciler.records.parse
 
@@ -55,16 +52,59 @@ def test_rerun_is_byte_identical_and_uses_the_cache(repo: SpecRepo, cli: Cli,
         return real(*args, **kwargs)
 
     monkeypatch.setattr(reconciler.records, "parse", counting)
-    second = bill_raw(cli, "--period", "2026-04")
-    assert second == first
-    assert calls == []
-    assert snapshot(CACHE) == cached  # nothing rewritten, nothing added
+    return calls
+
+
+def test_rerun_is_byte_identical_and_uses_the_cache(repo: SpecRepo, cli: Cli,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    history(repo)
+    first = bill_raw(cli, "--period", "2026-04")
+    cached = tenant_entries(CACHE)
+    # One entry per distinct tenant file version: one 1 + two 1 + 5 = 7
+    assert len(cached) == 7
+
+    # Another span over the same history parses no tenant file: every version comes from
+    # the tenant cache (a repeat of the same span would be answered by the report cache).
+    calls = count_parses(monkeypatch)
+    other = bill_raw(cli, "--from", "2026-04-01", "--to", "2026-04-20")
+    assert other != first and calls == []
+    assert tenant_entries(CACHE) == cached  # nothing rewritten, nothing added
 
     # Without the cache the same bytes come out, and the same entries are written again
     # (whether parsed here or in worker processes).
     shutil.rmtree(CACHE)
     assert bill_raw(cli, "--period", "2026-04") == first
-    assert set(snapshot(CACHE)) == set(cached)
+    assert set(tenant_entries(CACHE)) == set(cached)
+
+
+def test_repeated_report_is_served_without_reading_history(
+        repo: SpecRepo, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    history(repo)
+    first = bill_raw(cli, "--period", "2026-04")
+    reports = {k for k in snapshot(CACHE) if k.startswith("reports-")}
+    assert len(reports) == 2  # the report and its warnings
+
+    def no_history(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("history was read for a cached report")
+
+    monkeypatch.setattr(reconciler.billrun, "first_parent_log", no_history)
+    assert bill_raw(cli, "--period", "2026-04") == first
+    # A new commit is a new REV: the cached report is not used for it.
+    repo.commit_specs({"tenants/two.yaml": tenant("Two", {})}, "two leaves",
+                      date="2026-04-25T12:00:00+00:00")
+    with pytest.raises(AssertionError, match="history was read"):
+        bill_raw(cli, "--period", "2026-04")
+
+
+def test_default_span_and_no_cache_are_never_cached(repo: SpecRepo, cli: Cli,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    history(repo)
+    assert cli("bill", "--format", "json").code == 0  # the default span ends today
+    assert not [k for k in snapshot(CACHE) if k.startswith("reports-")]
+    shutil.rmtree(CACHE)
+    monkeypatch.setenv("TENANTRY_NO_CACHE", "1")
+    bill_raw(cli, "--period", "2026-04")
+    assert not CACHE.exists()
 
 
 def test_damaged_cache_entry_is_ignored(repo: SpecRepo, cli: Cli) -> None:
