@@ -66,6 +66,9 @@ class SpanInfo:
     end: dt.date
     days: int
     period: str | None
+    # Not in the JSON (SPEC §6.5 fixes its fields), but shown to people:
+    timezone: str = "UTC"  # the zone whose calendar days are billed
+    forecast_from: dt.date | None = None  # days from here on come from the state at REV
 
 
 @dataclass(frozen=True)

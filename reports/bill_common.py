@@ -25,10 +25,13 @@ def short(sha: str) -> str:
 
 
 def span_label(span: SpanInfo) -> str:
-    """``2026-10-26 .. 2026-11-25 (31 days, period 2026-11)``."""
+    """``2026-10-26 .. 2026-11-25 (31 days, period 2026-11, days in Pacific/Auckland)``,
+    plus ``; forecast from 2026-11-20`` when the span runs past the billed commit."""
     days = f"{span.days} day" + ("" if span.days == 1 else "s")
     period = f", period {span.period}" if span.period else ""
-    return f"{span.start.isoformat()} .. {span.end.isoformat()} ({days}{period})"
+    forecast = f"; forecast from {span.forecast_from.isoformat()}" if span.forecast_from else ""
+    return (f"{span.start.isoformat()} .. {span.end.isoformat()} ({days}{period}, days in "
+            f"{span.timezone}){forecast}")
 
 
 def title(report: BillReport) -> str:

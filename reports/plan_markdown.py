@@ -39,7 +39,10 @@ def render(plan: Plan) -> str:
     text = "\n".join(out) + "\n"
     if len(text) > MAX_CHARS:
         cut = text[:MAX_CHARS].rsplit("\n", 1)[0]
-        if cut.count("```") % 2:
+        # Count fence lines, not backticks: names may contain ``` (content lines start with
+        # a symbol or six spaces, so they never open or close a fence themselves).
+        fences = sum(1 for line in cut.splitlines() if line in ("```diff", "```"))
+        if fences % 2:
             cut += "\n```"
         if cut.count("<details>") > cut.count("</details>"):
             cut += "\n\n</details>"

@@ -140,7 +140,7 @@ def test_csv_peak_lines_have_no_amount() -> None:
 def test_table_shows_header_customers_invoices_statements_total_and_warnings() -> None:
     text = bill_table.render(make_report())
     assert "revision 0123456789ab" in text
-    assert "2026-03-01 .. 2026-03-30 (30 days, period 2026-03)" in text
+    assert "2026-03-01 .. 2026-03-30 (30 days, period 2026-03, days in UTC)" in text
     assert "NZD" in text and "proration daily" in text
     order = [text.index(word) for word in ("Customers", "Invoices", "Reseller statements",
                                            "Total 1,249.00 NZD", "warning: tenant x")]

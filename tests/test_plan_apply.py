@@ -477,9 +477,9 @@ def test_apply_records_its_outcome_as_a_git_note_on_head(al_and_bo: SpecRepo, cl
     head = repo.head()
     (note,) = notes(repo, head)
     assert set(note) == {"applied_at", "tool_version", "dirty", "tenants", "applied",
-                         "failed", "skipped"}
-    assert (note["applied"], note["failed"], note["skipped"], note["tenants"], note["dirty"]) \
-        == (5, [], [], ["acme"], False)
+                         "failed", "skipped", "not_planned"}
+    assert (note["applied"], note["failed"], note["skipped"], note["tenants"], note["dirty"],
+            note["not_planned"]) == (5, [], [], ["acme"], False, [])
     (listed,) = repo.git("notes", "--ref", "refs/notes/tenantry", "list").splitlines()
     assert listed.split()[1] == head  # one note, on the applied commit
     assert "s3cret" not in repo.git("log", "-p", "refs/notes/tenantry")
@@ -687,5 +687,28 @@ def test_a_directory_that_cannot_be_opened_leaves_only_its_tenants_unplanned(
     assert "error: beta: directory 'hosted-ad': provider 'ldap' is not available" in result.err
     applied_result = cli("apply", "--auto-approve")
     assert applied_result.code == 1  # beta was not applied
+    (note,) = notes(repo)
+    assert note["tenants"] == ["acme"] and note["not_planned"] == ["beta"]
     assert set(directory_users(repo.directory_path, "acme")) == {f"al@{ACME}"}
     assert directory_users(repo.directory_path, "beta") == {}
+
+
+@pytest.mark.parametrize("repeats", [21, 23, 25, 27])  # name lengths: the cut lands on
+def test_truncated_markdown_closes_its_fence_even_with_backticks_in_names(  # odd and even
+        repeats: int) -> None:
+    from reconciler.diff import diff_tenant
+    from reconciler.plan import TenantPlan
+    from reconciler.state import TenantSnapshot, UserState
+    from reports import plan_markdown
+
+    # Every display name carries ``` : the fence count must come from fence lines only.
+    desired = {f"u{i:05d}": UserState(upn=f"u{i}@{ACME}", display_name="a ``` b " * repeats)
+               for i in range(800)}
+    changes, _ = diff_tenant("acme", desired, TenantSnapshot("acme", ()))
+    plan = Plan(tool_version="t", revision=None, dirty=False, tenants=(TenantPlan(
+        tenant="acme", directory="local", provider="local", desired_digest="d",
+        actual_digest="a", changes=changes),))
+    text = plan_markdown.render(plan)
+    assert len(text) < 65_000 and "plan truncated" in text
+    fences = [line for line in text.splitlines() if line in ("```diff", "```")]
+    assert len(fences) % 2 == 0 and text.count("<details>") == text.count("</details>")

@@ -136,6 +136,8 @@ def _record(ws: Workspace, plan: Plan, report: ApplyReport, dirty: bool) -> None
         "applied": report.count(Status.APPLIED),
         "failed": sorted(r.change_id for r in report.results if r.status is Status.FAILED),
         "skipped": sorted(r.change_id for r in report.results if r.status is Status.SKIPPED),
+        # Tenants whose directory could not be read: nothing was applied to them.
+        "not_planned": sorted(t.tenant for t in plan.tenants if t.error),
     }
     try:
         ws.repo.add_note(head, record)

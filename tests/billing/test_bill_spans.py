@@ -139,3 +139,19 @@ def test_bill_outside_a_git_repository(tmp_path: Path, cli: Cli,
     result = cli("bill", "--period", "2026-03", "--format", "json")
     assert result.code == 1 and result.err.startswith("error: ")
     assert len(result.err.splitlines()) == 1
+
+
+def test_people_see_the_time_zone_and_where_the_forecast_starts(repo: SpecRepo,
+                                                                  cli: Cli) -> None:
+    # The last commit is on 2026-04-10 (Auckland); the rest of period 2026-04 is billed
+    # from that state (SPEC §6.2), which the human formats say, along with the zone.
+    setup(repo, billing={"timezone": "Pacific/Auckland"},
+          tenants={"acme": tenant("Acme", {"al": user("al@acme.example", skus=["M365-BP"])})},
+          date="2026-04-10T09:00:00+12:00")
+    text = cli("bill", "--period", "2026-04", "--format", "markdown").out
+    assert "days in Pacific/Auckland" in text and "forecast from 2026-04-11" in text
+    # Billing a span that ends before the last commit is no forecast.
+    earlier = cli("bill", "--from", "2026-04-01", "--to", "2026-04-10", "--format", "markdown")
+    assert earlier.code == 0 and "forecast" not in earlier.out
+    # The JSON keeps exactly SPEC §6.5's span fields.
+    assert set(bill(cli, "--period", "2026-04")["span"]) == {"start", "end", "days", "period"}
