@@ -68,7 +68,9 @@ class SpanInfo:
     period: str | None
     # Not in the JSON (SPEC §6.5 fixes its fields), but shown to people:
     timezone: str = "UTC"  # the zone whose calendar days are billed
-    forecast_from: dt.date | None = None  # days from here on come from the state at REV
+    # The day of REV's last commit when the span runs past it: later days are billed from
+    # REV's state (SPEC §6.2; a forecast where they are still to come).
+    last_commit_day: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,7 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
     return BillReport(
         revision=revision,
         span=SpanInfo(span.start, span.end, span.days, span.period, terms.billing.timezone,
-                      _forecast_from(history, clock, span)),
+                      _last_commit_day(history, clock, span)),
         currency=terms.billing.currency, minor_units=places, proration=mode,
         lines=tuple(lines), customers=customers, invoices=invoices, statements=statements,
         quantities=quantities, warnings=tuple(warnings),
@@ -248,13 +248,12 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
             Decimal(1).scaleb(-places)))
 
 
-def _forecast_from(history: History, clock: Clock, span: Span) -> dt.date | None:
-    """The first day of the span after REV's last commit: billed as a forecast (SPEC §6.2)."""
+def _last_commit_day(history: History, clock: Clock, span: Span) -> dt.date | None:
+    """The day of REV's last commit, when days of the span come after it (SPEC §6.2)."""
     if not history.stamps:
         return None
-    last = max(stamp.at for stamp in history.stamps.values())
-    first = clock.day_of(last) + dt.timedelta(days=1)
-    return first if first <= span.end else None
+    day = clock.day_of(max(stamp.at for stamp in history.stamps.values()))
+    return day if day < span.end else None
 
 
 def _quantities(engine: _Engine, seats: list[_Seat], lines: list[Line],

@@ -26,10 +26,12 @@ def short(sha: str) -> str:
 
 def span_label(span: SpanInfo) -> str:
     """``2026-10-26 .. 2026-11-25 (31 days, period 2026-11, days in Pacific/Auckland)``,
-    plus ``; forecast from 2026-11-20`` when the span runs past the billed commit."""
+    plus ``; last commit 2026-11-19, later days use its state`` when the span runs past the
+    billed commit (its days are then billed from that state: SPEC §6.2)."""
     days = f"{span.days} day" + ("" if span.days == 1 else "s")
     period = f", period {span.period}" if span.period else ""
-    forecast = f"; forecast from {span.forecast_from.isoformat()}" if span.forecast_from else ""
+    forecast = (f"; last commit {span.last_commit_day.isoformat()}, later days use its state"
+                if span.last_commit_day else "")
     return (f"{span.start.isoformat()} .. {span.end.isoformat()} ({days}{period}, days in "
             f"{span.timezone}){forecast}")
 

@@ -144,14 +144,16 @@ def test_bill_outside_a_git_repository(tmp_path: Path, cli: Cli,
 def test_people_see_the_time_zone_and_where_the_forecast_starts(repo: SpecRepo,
                                                                   cli: Cli) -> None:
     # The last commit is on 2026-04-10 (Auckland); the rest of period 2026-04 is billed
-    # from that state (SPEC §6.2), which the human formats say, along with the zone.
+    # from that state (SPEC §6.2, a forecast for days still to come), which the human
+    # formats say, along with the zone.
     setup(repo, billing={"timezone": "Pacific/Auckland"},
           tenants={"acme": tenant("Acme", {"al": user("al@acme.example", skus=["M365-BP"])})},
           date="2026-04-10T09:00:00+12:00")
     text = cli("bill", "--period", "2026-04", "--format", "markdown").out
-    assert "days in Pacific/Auckland" in text and "forecast from 2026-04-11" in text
-    # Billing a span that ends before the last commit is no forecast.
+    assert "days in Pacific/Auckland" in text
+    assert "last commit 2026-04-10, later days use its state" in text
+    # A span that ends on the last commit's day has nothing to say.
     earlier = cli("bill", "--from", "2026-04-01", "--to", "2026-04-10", "--format", "markdown")
-    assert earlier.code == 0 and "forecast" not in earlier.out
+    assert earlier.code == 0 and "later days" not in earlier.out
     # The JSON keeps exactly SPEC §6.5's span fields.
     assert set(bill(cli, "--period", "2026-04")["span"]) == {"start", "end", "days", "period"}
