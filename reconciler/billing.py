@@ -1,4 +1,5 @@
-"""The billing engine (SPEC §6.3): seat intervals + terms at REV + a span -> a report.
+"""The billing report (SPEC §6.3-6.5): charged seats rolled up into lines, quantities,
+customers, invoices and reseller statements.
 
 Pure and exact: amounts are summed as fractions and rounded once per line, half up, to the
 currency's minor unit; totals are sums of rounded lines.
@@ -8,212 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable
 
 from . import ranges as R
 from .bill_report import BillReport, Customer, Invoice, Line, Quantity, SpanInfo, Statement
-from .calendar import Clock, Period, Span
-from .history import History, Interval, SeatKey, Stamp
+from .calendar import Clock, Span
+from .history import History
 from .money import round_money, round_quantity
-from .terms import BillTo, Terms, UpnDays
-
-ZERO = Fraction(0)
-
-
-@dataclass(frozen=True)
-class _Seat:
-    """One seat's facts within the span, before it becomes a report line."""
-
-    key: SeatKey
-    counted: R.Ranges
-    billable: R.Ranges
-    reasons: tuple[str, ...]
-    intervals: tuple[Interval, ...]
-    list_amount: Fraction | None  # at list price; None in peak mode
-    charged: bool  # has a charge (daily: billable days; snapshot: held at the end)
-
-
-class _Engine:
-    def __init__(self, history: History, terms: Terms, span: Span, clock: Clock) -> None:
-        self.history, self.terms, self.span, self.clock = history, terms, span, clock
-        self.close = terms.billing.close_day
-        self.mode = terms.billing.proration
-        self.places = terms.billing.minor_units
-        self.first = clock.midnight(span.start)  # first instant of the span
-        self.after = clock.midnight(span.end + dt.timedelta(days=1))  # first instant after it
-        self._daily_memo: dict[tuple[str, R.Ranges], Fraction] = {}
-        self._periods: dict[int, tuple[int, int]] = {}  # day -> (period end, days in period)
-        self._tenant_names: dict[str, str] = {}
-        self._classes: dict[tuple[object, ...], tuple[R.Ranges, tuple[str, ...],
-                                                      Fraction | None, bool]] = {}
-
-    # --- which seats, which days --------------------------------------------------------
-
-    def seats(self) -> Iterable[_Seat]:
-        if self.span.days == 0:
-            return
-        grouped: dict[SeatKey, list[Interval]] = defaultdict(list)
-        for interval in self.history.intervals:
-            if self._overlaps(interval):
-                grouped[interval.key].append(interval)
-        for key in sorted(grouped):
-            yield self._seat(key, tuple(grouped[key]))
-
-    def _overlaps(self, i: Interval) -> bool:
-        if i.start >= self.after:
-            return False
-        if i.end is None or i.end > self.first:
-            return True
-        return i.end == i.start and i.start >= self.first  # held for an instant, in the span
-
-    def _days(self, i: Interval) -> R.Range:
-        first = self.clock.day_of(max(i.start, self.first))
-        if i.end is None or i.end >= self.after:
-            last = self.span.end
-        elif i.end > i.start:
-            last = self.clock.day_of(i.end - 1)  # end is exclusive
-        else:
-            last = self.clock.day_of(i.start)
-        return first.toordinal(), min(last, self.span.end).toordinal()
-
-    def _seat(self, key: SeatKey, intervals: tuple[Interval, ...]) -> _Seat:
-        tenant, user, sku = key
-        counted = R.merge(self._days(i) for i in intervals)
-        held_at_end = self.mode == "snapshot" and any(
-            i.start < self.after and (i.end is None or i.end >= self.after) for i in intervals)
-        # Everything below depends only on this class, not on the seat: most seats of a
-        # tenant and SKU share it, so it is computed once per class (190,000 seats -> a few
-        # thousand classes on the benchmark history).
-        seat_class = (tenant, sku, counted, self._upn_days(tenant, user), held_at_end)
-        facts = self._classes.get(seat_class)
-        if facts is None:
-            facts = self._classes[seat_class] = self._charge(*seat_class)
-        billable, reasons, amount, charged = facts
-        return _Seat(key, counted, billable, reasons, intervals, amount, charged)
-
-    def _charge(self, tenant: str, sku: str, counted: R.Ranges, upns: UpnDays,
-                held_at_end: bool) -> tuple[R.Ranges, tuple[str, ...], Fraction | None, bool]:
-        """Billable days, reasons, list-price amount and whether it is charged."""
-        billable, reasons = counted, []
-        for exclusion in self.terms.exclusions(tenant, upns, sku):
-            # Only reasons that took days away are shown (an excluded tenant's seats say
-            # "tenant excluded", not also "before go-live").
-            if R.overlaps_any(billable, exclusion.days):
-                reasons.append(exclusion.reason)
-                billable = R.subtract_all(billable, exclusion.days)
-        amount: Fraction | None
-        if self.mode == "daily":
-            amount = self._daily(sku, billable) if billable else ZERO
-            charged = bool(billable)
-        elif self.mode == "snapshot":
-            end = self.span.end
-            charged = R.contains(billable, end.toordinal()) and held_at_end
-            amount = self.terms.price(sku, end) if charged else ZERO
-            if billable and not charged:
-                reasons.append(f"not held at the end of {end}")
-        else:
-            amount, charged = None, bool(billable)
-        return billable, tuple(reasons), amount, charged
-
-    # --- prices -------------------------------------------------------------------------
-
-    def _period_of(self, ordinal: int) -> tuple[int, int]:
-        if ordinal not in self._periods:
-            period = Period.containing(dt.date.fromordinal(ordinal), self.close)
-            self._periods[ordinal] = (period.end(self.close).toordinal(), period.days(self.close))
-        return self._periods[ordinal]
-
-    def _daily(self, sku: str, days: R.Ranges) -> Fraction:
-        """Sum of price(d) / N(d) over the days, split at period ends and price changes."""
-        memo_key = (sku, days)
-        if memo_key in self._daily_memo:
-            return self._daily_memo[memo_key]
-        product = self.terms.catalog.products[sku]
-        breaks = [c.from_.toordinal() for c in product.price_changes]
-        total = ZERO
-        for first, last in days:
-            day = first
-            while day <= last:
-                period_end, period_days = self._period_of(day)
-                stop = min(last, period_end, *[b - 1 for b in breaks if b > day])
-                price = Fraction(product.price_on(dt.date.fromordinal(day)))
-                total += price * (stop - day + 1) / period_days
-                day = stop + 1
-        self._daily_memo[memo_key] = total
-        return total
-
-    # --- names and provenance -----------------------------------------------------------
-
-    def _upn_days(self, tenant: str, user: str) -> tuple[tuple[R.Range, tuple[int, ...]], ...]:
-        """Each UPN the user had, as the days it was the UPN at the end of the day and the
-        rules its UPN matches."""
-        entries = self.history.user_names[(tenant, user)]
-        rules = self.terms.user_rules
-        if len(entries) == 1:
-            return (((R.NEG, R.POS), rules(entries[0][1])),)
-        out: list[tuple[R.Range, tuple[int, ...]]] = []
-        for index, (at, upn, _) in enumerate(entries):
-            first = R.NEG if index == 0 else self.clock.day_of(at).toordinal()
-            last = R.POS if index + 1 == len(entries) \
-                else self.clock.day_of(entries[index + 1][0]).toordinal() - 1
-            if first <= last:  # renamed again later the same day: that day has the later UPN
-                out.append(((first, last), rules(upn)))
-        return tuple(out)
-
-    def _names(self, tenant: str, user: str) -> tuple[str, str]:
-        entries = self.history.user_names[(tenant, user)]
-        chosen = entries[0]
-        for entry in entries:
-            if entry[0] < self.after:
-                chosen = entry
-        return chosen[1], chosen[2]
-
-    def tenant_name(self, tenant: str) -> str:
-        name = self._tenant_names.get(tenant)
-        if name is None:  # asked once per seat line: memoised per tenant
-            entries = self.history.tenant_names.get(tenant, [])
-            chosen = [name for at, name in entries if at < self.after]
-            name = self._tenant_names[tenant] = chosen[-1] if chosen \
-                else self.terms.tenants[tenant].name
-        return name
-
-    def last_change(self, seat: _Seat) -> Stamp:
-        events = [i.added for i in seat.intervals] + [i.removed for i in seat.intervals
-                                                      if i.removed is not None]
-        before_end = [e for e in events if e.at < self.after]
-        return max(before_end or events, key=lambda s: s.at)
-
-    # --- peak ---------------------------------------------------------------------------
-
-    def peak(self, seats: list[_Seat]) -> int:
-        """Most billable seats held at the same moment; a swap at one instant counts once."""
-        events: list[tuple[int, int, int]] = []  # (time, order, delta); ends sort first
-        for seat in seats:
-            for interval in seat.intervals:
-                if interval.end == interval.start:  # held for an instant (same-time commits)
-                    if self.first <= interval.start < self.after and R.contains(
-                            seat.billable, self.clock.day_of(interval.start).toordinal()):
-                        events += [(interval.start, 1, +1), (interval.start, 2, -1)]
-                    continue
-                end = self.after if interval.end is None else min(interval.end, self.after)
-                for first, last in seat.billable:
-                    lo = max(interval.start, self.clock.midnight(dt.date.fromordinal(first)))
-                    hi = min(end, self.clock.midnight(dt.date.fromordinal(last + 1)))
-                    if lo < hi:
-                        events += [(lo, 1, +1), (hi, 0, -1)]
-        count = best = 0
-        for _, _, delta in sorted(events):
-            count += delta
-            best = max(best, count)
-        return best
+from .seat_charges import ZERO, ChargedSeat, SeatEngine
+from .terms import BillTo, Terms
 
 
 def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str,
          warnings: Iterable[str] = ()) -> BillReport:
-    engine = _Engine(history, terms, span, clock)
+    engine = SeatEngine(history, terms, span, clock)
     places, mode = engine.places, engine.mode
     seats = list(engine.seats())
     bill_to = {t: terms.bill_to(t) for t in {s.key[0] for s in seats}}
@@ -221,7 +32,7 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
     lines: list[Line] = []
     for seat in seats:
         tenant, user, sku = seat.key
-        upn, display = engine._names(tenant, user)
+        upn, display = engine.names(tenant, user)
         stamp = engine.last_change(seat)
         product = terms.catalog.products.get(sku)
         amount = None if seat.list_amount is None else round_money(
@@ -256,7 +67,7 @@ def _last_commit_day(history: History, clock: Clock, span: Span) -> dt.date | No
     return day if day < span.end else None
 
 
-def _quantities(engine: _Engine, seats: list[_Seat], lines: list[Line],
+def _quantities(engine: SeatEngine, seats: list[ChargedSeat], lines: list[Line],
                 bill_to: dict[str, BillTo]) -> tuple[tuple[Quantity, ...],
                                                      dict[tuple[str, str], Fraction]]:
     """Per tenant and SKU: quantity and charge; also the list-price charge for statements."""
@@ -286,7 +97,7 @@ def _quantities(engine: _Engine, seats: list[_Seat], lines: list[Line],
     return tuple(out), list_amounts
 
 
-def _customers(engine: _Engine, lines: list[Line], quantities: tuple[Quantity, ...],
+def _customers(engine: SeatEngine, lines: list[Line], quantities: tuple[Quantity, ...],
                bill_to: dict[str, BillTo]) -> tuple[Customer, ...]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for q in quantities:
@@ -317,7 +128,7 @@ def _invoices(terms: Terms, customers: tuple[Customer, ...], lines: list[Line],
     return tuple(out)
 
 
-def _statements(terms: Terms, seats: list[_Seat], lines: list[Line],
+def _statements(terms: Terms, seats: list[ChargedSeat], lines: list[Line],
                 list_by_row: dict[tuple[str, str], Fraction], places: int,
                 mode: str) -> tuple[Statement, ...]:
     """Each reseller's view over every tenant beneath it, rounded per line like invoices."""
