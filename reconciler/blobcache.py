@@ -9,10 +9,9 @@ leave either a whole entry or none. A damaged entry is ignored and rewritten.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .atomicfile import write_atomic
 from .records import RECORD_VERSION, Broken, TenantRecord
 
 Entry = TenantRecord | Broken
@@ -56,20 +55,10 @@ class BlobCache:
         self._memory[blob] = entry
         self.parsed += 1
 
-    @property
-    def folder(self) -> Path | None:
-        return self._folder
-
     @staticmethod
     def _write(path: Path, text: str) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            write_atomic(path, text.encode(), durable=False)
         except OSError:
-            return  # a cache that cannot be written only costs speed next time
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            pass  # a cache that cannot be written only costs speed next time

@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import reconciler
 import reports
+from reconciler.atomicfile import write_atomic
 from tenantry import __version__
 
 KEEP = 32  # reports kept; a large history's JSON report is ~70 MB
@@ -60,8 +60,8 @@ class ReportCache:
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
             # Data first, then the meta file that makes the entry visible to get().
-            _write(self._data, data)
-            _write(self._meta, json.dumps({"warnings": warnings}).encode())
+            write_atomic(self._data, data, durable=False)
+            write_atomic(self._meta, json.dumps({"warnings": warnings}).encode(), durable=False)
             self._prune()
         except OSError:
             pass  # a cache that cannot be written only costs time next run
@@ -75,14 +75,3 @@ class ReportCache:
 
 def enabled() -> bool:
     return not os.environ.get(DISABLE_ENV)
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
