@@ -13,7 +13,7 @@ from .directory import DirectoryReader, TenantTarget
 from .errors import DirectoryUnavailable, UserError
 from .plan import Plan, TenantPlan
 from .specs import Specs
-from .state import TenantSnapshot, UserState
+from .state import DirectoryObject, TenantSnapshot, UserState
 
 OpenReader = Callable[[str], DirectoryReader]
 
@@ -81,25 +81,29 @@ def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> Tenant
         users = desired_users(specs, tenant_id)
         return TenantPlan(tenant=tenant_id, directory=directory_id,
                           provider=specs.directory(tenant_id).provider,
-                          desired_digest=_digest(sorted((u, asdict(s)) for u, s in users.items())),
+                          desired_digest=desired_digest(users),
                           actual_digest=None, error=str(exc))
     target = target_for(specs, tenant_id, reader.kind)
     desired = {uid: s.project(reader.attributes, target.skus)
                for uid, s in desired_users(specs, tenant_id).items()}
-    desired_digest = _digest(sorted((uid, asdict(s)) for uid, s in desired.items()))
     base = dict(tenant=tenant_id, directory=directory_id, provider=reader.kind,
-                desired_digest=desired_digest)
+                desired_digest=desired_digest(desired))
     try:
         snapshot = reader.read_tenant(target)
     except DirectoryUnavailable as exc:
         # Never diff against a failed or partial read: that would plan deletes.
         return TenantPlan(**base, actual_digest=None, error=str(exc))
     snapshot = TenantSnapshot(snapshot.tenant, tuple(
-        o.__class__(o.object_id, o.marker, o.state.project(reader.attributes, target.skus))
+        DirectoryObject(o.object_id, o.marker, o.state.project(reader.attributes, target.skus))
         for o in snapshot.objects))
     changes, warnings = diff_tenant(tenant_id, desired, snapshot)
     return TenantPlan(**base, actual_digest=snapshot_digest(snapshot), changes=changes,
                       warnings=warnings)
+
+
+def desired_digest(users: dict[str, UserState]) -> str:
+    """What a saved plan records of the specs it was made from (apply re-checks it)."""
+    return _digest(sorted((uid, asdict(state)) for uid, state in users.items()))
 
 
 def snapshot_digest(snapshot: TenantSnapshot) -> str:
