@@ -568,9 +568,9 @@ def check(out_dir: Path) -> int:
     """Validate HEAD with ``tenantry validate`` and every commit with the project loader."""
     from pydantic import BaseModel
 
-    from reconciler.documents import parse  # imported here: generation needs no project
     from reconciler.errors import SpecInvalid
-    from reconciler.loading import load_specs
+    from reconciler.specs.documents import parse  # imported here: generation needs no project
+    from reconciler.specs.loading import load_specs
 
     tenantry = shutil.which("tenantry", path=str(Path(sys.executable).parent)) \
         or shutil.which("tenantry")

@@ -3,7 +3,7 @@
 Reads every distinct tenant blob of OUT_DIR's first-parent history (see bill_bench.py) and
 times each loader that is importable in the running interpreter over all of them:
 
-* project parse        ``reconciler.documents.parse(TenantSpec, data)``: load + validate
+* project parse        ``reconciler.specs.parse(TenantSpec, data)``: load + validate
 * project load         ``reconciler.yamlsafe.load(data)``: libyaml + our strict constructor
 * pydantic only        ``TenantSpec.model_validate`` on values loaded beforehand
 * PyYAML CSafeLoader   ``yaml.load(data, Loader=yaml.CSafeLoader)`` (libyaml, stock constructor)
@@ -36,14 +36,14 @@ Loader = Callable[[bytes], Any]
 
 
 def project_parse() -> Loader:
-    from reconciler.documents import parse
-    from reconciler.model import TenantSpec
+    from reconciler.specs.documents import parse
+    from reconciler.specs.model import TenantSpec
 
     return lambda data: parse(TenantSpec, data)
 
 
 def project_load() -> Loader:
-    from reconciler import yamlsafe
+    from reconciler.specs import yamlsafe
 
     loader: Loader = yamlsafe.load
     return loader
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         row(name, timed(loader, blobs, args.repeat))
         if make is project_load:
             try:
-                from reconciler.model import TenantSpec
+                from reconciler.specs.model import TenantSpec
             except ImportError:
                 continue
             loaded = [loader(data) for data in blobs]

@@ -13,11 +13,11 @@ import uuid
 from pathlib import Path
 from typing import Sequence
 
-from reconciler.directory import ChangeResult, Status, TenantTarget
 from reconciler.errors import DirectoryUnavailable, UserError
-from reconciler.model import DirectoryConfig, LocalDirectory
-from reconciler.plan import Action, Change
-from reconciler.state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
+from reconciler.planning.directory import ChangeResult, Status, TenantTarget
+from reconciler.planning.plan import Action, Change
+from reconciler.planning.state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
+from reconciler.specs import DirectoryConfig, LocalDirectory
 
 from .registry import Context
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.directory import Directory
 from reconciler.errors import DirectoryUnavailable
-from reconciler.model import DirectoryConfig
+from reconciler.planning.directory import Directory
+from reconciler.specs import DirectoryConfig
 
 PROVIDERS: dict[str, str] = {
     "local": "providers.local",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .errors import UserError
+from reconciler.errors import UserError
 
 NOTES_REF = "refs/notes/tenantry"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from reconciler.bill_report import BillReport, Line, Quantity, SpanInfo, Statement
-from reconciler.money import fmt
+from reconciler.billing.money import fmt
+from reconciler.billing.report import BillReport, Line, Quantity, SpanInfo, Statement
 
 SHORT_SHA = 12
 NO_AMOUNT = "—"  # peak mode: seat lines carry no amount

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 
-from reconciler.bill_report import BillReport, Line
+from reconciler.billing.report import BillReport, Line
 
 from .bill_common import money
 from .safe_text import neutralise

@@ -27,7 +27,7 @@ from jinja2 import (
     TemplateError,
 )
 
-from reconciler.bill_report import BillReport, Line
+from reconciler.billing.report import BillReport, Line
 from reconciler.errors import UserError
 
 from . import TEMPLATES_ENV

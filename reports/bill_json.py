@@ -6,8 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from reconciler.bill_report import BillReport
-from reconciler.money import fmt
+from reconciler.billing.money import fmt
+from reconciler.billing.report import BillReport
 
 
 def document(report: BillReport) -> dict[str, Any]:

@@ -9,7 +9,7 @@ name cannot break a table or inject HTML or links.
 
 from __future__ import annotations
 
-from reconciler.bill_report import BillReport, Customer, Line, Quantity
+from reconciler.billing.report import BillReport, Customer, Line, Quantity
 
 from .bill_common import (
     lines_by_tenant,

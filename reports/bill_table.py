@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from reconciler.bill_report import BillReport
+from reconciler.billing.report import BillReport
 
 from .bill_common import lines_by_tenant, money, short, span_label, statement_verb
 from .safe_text import terminal_text

@@ -23,8 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from reconciler.bill_report import BillReport
-from reconciler.money import fmt
+from reconciler.billing.money import fmt
+from reconciler.billing.report import BillReport
 
 from .bill_common import products
 from .safe_text import sheet_text

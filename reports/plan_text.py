@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 
 from .plan_view import SYMBOL, details, headline, summary
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.plan import Action, Change, Plan, Value
+from reconciler.planning.plan import Action, Change, Plan, Value
 
 SYMBOL = {Action.CREATE: "+", Action.ASSIGN: "+", Action.UPDATE: "~", Action.ENABLE: "~",
           Action.DISABLE: "~", Action.DELETE: "-", Action.REMOVE: "-"}

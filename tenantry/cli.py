@@ -15,8 +15,8 @@ import typer
 
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__
-from tenantry.output import err
 from tenantry.options import Options
+from tenantry.output import err
 
 if TYPE_CHECKING:
     from tenantry.workspace import Workspace

@@ -9,8 +9,8 @@ from pathlib import Path
 from providers.registry import Context, DirectoryPool
 from reconciler.errors import UserError
 from reconciler.gitrepo import Repo, discover
-from reconciler.loading import load_specs, read_tree
-from reconciler.specs import Specs
+from reconciler.specs.loading import load_specs, read_tree
+from reconciler.specs.tree import Specs
 from tenantry.options import Options
 
 DEFAULT_SPECS = "specs"

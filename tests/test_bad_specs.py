@@ -33,9 +33,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import yamlsafe
 from reconciler.errors import SpecInvalid
-from reconciler.loading import load_specs
+from reconciler.specs import yamlsafe
+from reconciler.specs.loading import load_specs
 
 CORPUS = Path(__file__).parent / "bad_specs"
 BASE = CORPUS / "_base"

@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 from conftest import CATALOG, Cli, SpecRepo, run_tenantry, tenant, user
 
-from reconciler.bill_report import (
+from reconciler.billing.report import (
     BillReport,
     Customer,
     Invoice,

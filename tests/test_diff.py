@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.apply import ordered
-from reconciler.diff import diff_tenant
-from reconciler.plan import Action, Change
-from reconciler.state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
+from reconciler.planning.apply import ordered
+from reconciler.planning.diff import diff_tenant
+from reconciler.planning.plan import Action, Change
+from reconciler.planning.state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
 
 T = "acme"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from conftest import AUTHOR, CATALOG, SpecRepo, git_date, tenant, to_yaml, user
 
-from reconciler.loading import load_specs
+from reconciler.specs.loading import load_specs
 
 
 def test_commits_carry_the_given_author_and_dates(repo: SpecRepo) -> None:

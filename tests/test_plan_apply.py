@@ -9,11 +9,20 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pytest
+from conftest import (
+    CATALOG,
+    Cli,
+    SpecRepo,
+    directory_users,
+    dump_directory,
+    run_tenantry,
+    tenant,
+    to_yaml,
+    user,
+)
 
 from providers.local import LocalSqliteDirectory
-from reconciler.plan import PLAN_SCHEMA, Plan
-from conftest import (CATALOG, Cli, SpecRepo, directory_users, dump_directory, run_tenantry,
-                      tenant, to_yaml, user)
+from reconciler.planning.plan import PLAN_SCHEMA, Plan
 
 ACME = "acme.example"
 
@@ -154,9 +163,9 @@ def test_names_with_newlines_are_refused_before_planning(repo: SpecRepo, cli: Cl
 
 
 def test_markdown_of_a_huge_plan_stays_under_the_comment_limit() -> None:
-    from reconciler.diff import diff_tenant
-    from reconciler.plan import TenantPlan
-    from reconciler.state import TenantSnapshot, UserState
+    from reconciler.planning.diff import diff_tenant
+    from reconciler.planning.plan import TenantPlan
+    from reconciler.planning.state import TenantSnapshot, UserState
     from reports import plan_markdown
 
     tenants = []
@@ -696,9 +705,9 @@ def test_a_directory_that_cannot_be_opened_leaves_only_its_tenants_unplanned(
 @pytest.mark.parametrize("repeats", [21, 23, 25, 27])  # name lengths: the cut lands on
 def test_truncated_markdown_closes_its_fence_even_with_backticks_in_names(  # odd and even
         repeats: int) -> None:
-    from reconciler.diff import diff_tenant
-    from reconciler.plan import TenantPlan
-    from reconciler.state import TenantSnapshot, UserState
+    from reconciler.planning.diff import diff_tenant
+    from reconciler.planning.plan import TenantPlan
+    from reconciler.planning.state import TenantSnapshot, UserState
     from reports import plan_markdown
 
     # Every display name carries ``` : the fence count must come from fence lines only.

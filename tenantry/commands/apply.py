@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from reconciler.apply import ApplyReport, apply_plan, check_delete_guard
-from reconciler.directory import Status, TenantTarget
 from reconciler.errors import UserError
-from reconciler.plan import Plan, TenantPlan
-from reconciler.planner import select_tenants, target_for
-from reconciler.specs import Specs
+from reconciler.planning.apply import ApplyReport, apply_plan, check_delete_guard
+from reconciler.planning.directory import Status, TenantTarget
+from reconciler.planning.plan import Plan, TenantPlan
+from reconciler.planning.planner import select_tenants, target_for
+from reconciler.specs.tree import Specs
 from tenantry import __version__
 from tenantry.commands import plan as plan_cmd
 from tenantry.options import parse_shard

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from reconciler.bill_report import BillReport
-from reconciler.billrun import BillRequest, Revisions, gc_paused, resolve, run_bill
+from reconciler.billing.report import BillReport
+from reconciler.billing.run import BillRequest, Revisions, gc_paused, resolve, run_bill
 from reconciler.errors import UserError
 from reports import TEMPLATES_ENV
 from tenantry import reportcache

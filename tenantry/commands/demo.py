@@ -13,14 +13,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from reconciler.calendar import Clock, Period
+from reconciler.billing.calendar import Clock, Period
 from reconciler.errors import UserError
 from tenantry.commands import apply as apply_cmd
 from tenantry.commands import bill as bill_cmd
 from tenantry.demo_story import STORY, Docs, Step
+from tenantry.options import Options
 from tenantry.output import out
 from tenantry.specwriter import dump
-from tenantry.options import Options
 from tenantry.workspace import Workspace
 
 GITIGNORE = ".tenantry/\ninvoices/\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from reconciler.plan import Plan
-from reconciler.planner import make_plan, select_tenants
-from reconciler.specs import Specs
+from reconciler.planning.plan import Plan
+from reconciler.planning.planner import make_plan, select_tenants
+from reconciler.specs.tree import Specs
 from reports import plan_markdown, plan_text
 from tenantry import __version__
 from tenantry.options import parse_shard

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reconciler.documents import FILE_MODELS
+from reconciler.specs.documents import FILE_MODELS
 from tenantry.output import out, write_atomic
 from tenantry.workspace import Workspace
 

@@ -13,8 +13,8 @@ import pytest
 from billhelp import bill_raw, setup
 from conftest import Cli, SpecRepo, run_tenantry, tenant, user
 
-import reconciler.billrun
-import reconciler.records
+import reconciler.billing.records
+import reconciler.billing.run
 
 CACHE = Path(".tenantry/cache")
 
@@ -45,13 +45,13 @@ def tenant_entries(root: Path) -> dict[str, int]:
 
 def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     calls: list[Any] = []
-    real = reconciler.records.parse
+    real = reconciler.billing.records.parse
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(reconciler.records, "parse", counting)
+    monkeypatch.setattr(reconciler.billing.records, "parse", counting)
     return calls
 
 
@@ -87,7 +87,7 @@ def test_repeated_report_is_served_without_reading_history(
     def no_history(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("history was read for a cached report")
 
-    monkeypatch.setattr(reconciler.billrun, "first_parent_log", no_history)
+    monkeypatch.setattr(reconciler.billing.run, "first_parent_log", no_history)
     assert bill_raw(cli, "--period", "2026-04") == first
     # A new commit is a new REV: the cached report is not used for it.
     repo.commit_specs({"tenants/two.yaml": tenant("Two", {})}, "two leaves",

@@ -17,19 +17,26 @@ from typing import Iterator, TypeVar
 
 from pydantic import BaseModel
 
-from .bill_report import BillReport
-from .billing import bill
-from .blobcache import BlobCache, Entry
-from .calendar import Clock, Period, Span
-from .documents import DocumentInvalid, parse
-from .errors import Problem, SpecInvalid, UserError
-from .gitrepo import BlobReader, LogCommit, Repo, first_parent_log
-from .history import History, Lookup, build, tenant_of
-from .model import BillingSettings, Catalog, ResellerFile
-from .records import parse_tenant
-from .specs import BILLING, CATALOG, RESELLERS
-from .terms import Terms
-from .yamlpos import position
+from reconciler.billing.cache import BlobCache, Entry
+from reconciler.billing.calendar import Clock, Period, Span
+from reconciler.billing.history import History, Lookup, build, tenant_of
+from reconciler.billing.records import parse_tenant
+from reconciler.billing.report import BillReport
+from reconciler.billing.rollups import bill
+from reconciler.billing.terms import Terms
+from reconciler.errors import Problem, SpecInvalid, UserError
+from reconciler.gitrepo import BlobReader, LogCommit, Repo, first_parent_log
+from reconciler.specs import (
+    BILLING,
+    CATALOG,
+    RESELLERS,
+    BillingSettings,
+    Catalog,
+    DocumentInvalid,
+    ResellerFile,
+    parse,
+    position,
+)
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import Path
+from reconciler.errors import Path
 
 
 def fields_at(model: type[BaseModel], loc: Path, raw: Any = None) -> list[str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .directory import ChangeResult, Directory, Status, TenantTarget
-from .errors import UserError
-from .plan import APPLY_ORDER, Change, Plan, TenantPlan
+from reconciler.errors import UserError
+from reconciler.planning.directory import ChangeResult, Directory, Status, TenantTarget
+from reconciler.planning.plan import APPLY_ORDER, Change, Plan, TenantPlan
 
 DEFAULT_MAX_DELETES = 10
 

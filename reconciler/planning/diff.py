@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from .plan import Action, Change, Value
-from .state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
+from reconciler.planning.plan import Action, Change, Value
+from reconciler.planning.state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
 
 
 def diff_tenant(tenant: str, desired: Mapping[str, UserState],

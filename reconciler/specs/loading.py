@@ -12,8 +12,9 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from pydantic import BaseModel
 
-from . import yamlsafe
-from .crosscheck import (
+from reconciler.errors import Problem, SpecInvalid, UserError
+from reconciler.specs import yamlsafe
+from reconciler.specs.crosscheck import (
     Finding,
     Known,
     TenantRefs,
@@ -26,9 +27,8 @@ from .crosscheck import (
     tenant_refs,
     tenant_refs_from_raw,
 )
-from .documents import DocProblem, DocumentInvalid, parse
-from .errors import Problem, SpecInvalid, UserError
-from .model import (
+from reconciler.specs.documents import DocProblem, DocumentInvalid, parse
+from reconciler.specs.model import (
     DEFAULT_DIRECTORIES,
     ID_PATTERN,
     BillingSettings,
@@ -37,8 +37,16 @@ from .model import (
     ResellerFile,
     TenantSpec,
 )
-from .specs import BILLING, CATALOG, DIRECTORIES, RESELLERS, TENANT_SUFFIX, TENANTS_DIR, Specs
-from .yamlpos import position
+from reconciler.specs.tree import (
+    BILLING,
+    CATALOG,
+    DIRECTORIES,
+    RESELLERS,
+    TENANT_SUFFIX,
+    TENANTS_DIR,
+    Specs,
+)
+from reconciler.specs.yamlpos import position
 
 M = TypeVar("M", bound=BaseModel)
 _ID = re.compile(ID_PATTERN)

@@ -14,11 +14,18 @@ import pydantic
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from . import yamlsafe
-from .errors import Path
-from .messages import key_message, value_message
-from .model import BillingSettings, Catalog, DirectoriesFile, LocatedError, ResellerFile, TenantSpec
-from .modelpath import fields_at
+from reconciler.errors import Path
+from reconciler.specs import yamlsafe
+from reconciler.specs.messages import key_message, value_message
+from reconciler.specs.model import (
+    BillingSettings,
+    Catalog,
+    DirectoriesFile,
+    LocatedError,
+    ResellerFile,
+    TenantSpec,
+)
+from reconciler.specs.modelpath import fields_at
 
 M = TypeVar("M", bound=BaseModel)
 

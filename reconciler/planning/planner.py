@@ -8,12 +8,12 @@ import zlib
 from dataclasses import asdict
 from typing import Callable, Iterable, Sequence
 
-from .diff import diff_tenant
-from .directory import DirectoryReader, TenantTarget
-from .errors import DirectoryUnavailable, UserError
-from .plan import Plan, TenantPlan
-from .specs import Specs
-from .state import DirectoryObject, TenantSnapshot, UserState
+from reconciler.errors import DirectoryUnavailable, UserError
+from reconciler.planning.diff import diff_tenant
+from reconciler.planning.directory import DirectoryReader, TenantTarget
+from reconciler.planning.plan import Plan, TenantPlan
+from reconciler.planning.state import DirectoryObject, TenantSnapshot, UserState
+from reconciler.specs import Specs
 
 OpenReader = Callable[[str], DirectoryReader]
 

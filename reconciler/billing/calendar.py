@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from .errors import UserError
+from reconciler.errors import UserError
 
 CloseDay = int | str  # 1..31 or "last"
 

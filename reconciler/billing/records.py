@@ -10,9 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .documents import DocumentInvalid, parse
-from .model import TenantSpec
-from .yamlpos import position
+from reconciler.specs import DocumentInvalid, TenantSpec, parse, position
 
 # Bump when what a record holds, or how a tenant file validates, changes: cached records
 # from other versions are then ignored.

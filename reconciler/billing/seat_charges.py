@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable
 
-from . import ranges as R
-from .calendar import Clock, Period, Span
-from .history import History, Interval, SeatKey, Stamp
-from .terms import Terms, UpnDays
+from reconciler.billing import ranges as R
+from reconciler.billing.calendar import Clock, Period, Span
+from reconciler.billing.history import History, Interval, SeatKey, Stamp
+from reconciler.billing.terms import Terms, UpnDays
 
 ZERO = Fraction(0)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from .gitrepo import LogCommit
-from .records import Broken, TenantRecord, UserRecord
-from .specs import TENANT_SUFFIX, TENANTS_DIR
+from reconciler.billing.records import Broken, TenantRecord, UserRecord
+from reconciler.gitrepo import LogCommit
+from reconciler.specs import TENANT_SUFFIX, TENANTS_DIR
 
 SeatKey = tuple[str, str, str]  # tenant, user, SKU
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .atomicfile import write_atomic
-from .records import RECORD_VERSION, Broken, TenantRecord
+from reconciler.atomicfile import write_atomic
+from reconciler.billing.records import RECORD_VERSION, Broken, TenantRecord
 
 Entry = TenantRecord | Broken
 

@@ -13,13 +13,21 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable
 
-from . import ranges as R
-from .bill_report import BillReport, Customer, Invoice, Line, Quantity, SpanInfo, Statement
-from .calendar import Clock, Span
-from .history import History
-from .money import round_money, round_quantity
-from .seat_charges import ZERO, ChargedSeat, SeatEngine
-from .terms import BillTo, Terms
+from reconciler.billing import ranges as R
+from reconciler.billing.calendar import Clock, Span
+from reconciler.billing.history import History
+from reconciler.billing.money import round_money, round_quantity
+from reconciler.billing.report import (
+    BillReport,
+    Customer,
+    Invoice,
+    Line,
+    Quantity,
+    SpanInfo,
+    Statement,
+)
+from reconciler.billing.seat_charges import ZERO, ChargedSeat, SeatEngine
+from reconciler.billing.terms import BillTo, Terms
 
 
 def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str,

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Mapping, Protocol, Sequence
 
-from .plan import Change
-from .state import TenantSnapshot
+from reconciler.planning.plan import Change
+from reconciler.planning.state import TenantSnapshot
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Mapping, Sequence
 
-from . import ranges as R
-from .model import BillingSettings, Catalog, ResellerFile, Rule
-from .ranges import NEG, POS, Range
-from .records import TenantRecord
+from reconciler.billing import ranges as R
+from reconciler.billing.ranges import NEG, POS, Range
+from reconciler.billing.records import TenantRecord
+from reconciler.specs import BillingSettings, Catalog, ResellerFile, Rule
 
 CUSTOMER, RESELLER = "customer", "reseller"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .model import (
+from reconciler.specs.model import (
     DEFAULT_DIRECTORIES,
     BillingSettings,
     Catalog,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import yaml
 
-from .errors import Path
-from .yamlsafe import YamlProblem, compose, decode, mark_of
+from reconciler.errors import Path
+from reconciler.specs.yamlsafe import YamlProblem, compose, decode, mark_of
 
 
 def position(data: bytes, path: Path, *, at_key: bool = False) -> tuple[int, int]:

@@ -11,8 +11,8 @@ import datetime as dt
 
 from pydantic_core import ErrorDetails
 
-from . import yamlsafe
-from .errors import Path
+from reconciler.errors import Path
+from reconciler.specs import yamlsafe
 
 _KEY_NOUNS = {"users": "user id", "resellers": "reseller id", "directories": "directory id"}
 
@@ -105,7 +105,7 @@ def _show(value: object) -> str:
 
 
 def _pattern_message(pattern: str, given: object = None) -> str:
-    from . import model as m
+    from reconciler.specs import model as m
     # (what the value must be, an example); echoing the value is safe for these patterns.
     echoable = {
         m.ID_PATTERN: ("an id", ("use lower case letters, digits, '.', '_' or '-', "

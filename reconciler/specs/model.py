@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .currencies import MINOR_UNITS
+from reconciler.specs.currencies import MINOR_UNITS
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9._-]{0,62}$"

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-from .documents import DocProblem
-from .model import (
+from reconciler.specs.documents import DocProblem
+from reconciler.specs.model import (
     DOMAIN_PATTERN,
     ID_PATTERN,
     SKU_PATTERN,
@@ -23,7 +23,7 @@ from .model import (
     ResellerFile,
     TenantSpec,
 )
-from .specs import DIRECTORIES, RESELLERS, tenant_path
+from reconciler.specs.tree import DIRECTORIES, RESELLERS, tenant_path
 
 # (file, problem) pairs; the loader resolves their positions.
 Finding = tuple[str, DocProblem]

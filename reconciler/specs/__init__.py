@@ -1,0 +1,55 @@
+"""Reading specs: strict YAML, the pydantic models, per-file documents and cross-checks.
+
+This package turns the files under ``specs/`` into validated models (``load_specs``), or
+one located problem per mistake. Planning and billing read specs only through the names
+exported here; the modules behind them (YAML positions, message wording, model-path
+navigation) are this package's own business.
+"""
+
+from reconciler.specs.documents import DocumentInvalid, parse
+from reconciler.specs.loading import load_specs, read_tree
+from reconciler.specs.model import (
+    BillingSettings,
+    Catalog,
+    DirectoriesFile,
+    DirectoryConfig,
+    LocalDirectory,
+    ResellerFile,
+    Rule,
+    TenantSpec,
+)
+from reconciler.specs.tree import (
+    BILLING,
+    CATALOG,
+    DIRECTORIES,
+    RESELLERS,
+    TENANT_SUFFIX,
+    TENANTS_DIR,
+    Specs,
+    tenant_path,
+)
+from reconciler.specs.yamlpos import position
+
+__all__ = [
+    "BILLING",
+    "CATALOG",
+    "DIRECTORIES",
+    "RESELLERS",
+    "TENANTS_DIR",
+    "TENANT_SUFFIX",
+    "BillingSettings",
+    "Catalog",
+    "DirectoriesFile",
+    "DirectoryConfig",
+    "DocumentInvalid",
+    "LocalDirectory",
+    "ResellerFile",
+    "Rule",
+    "Specs",
+    "TenantSpec",
+    "load_specs",
+    "parse",
+    "position",
+    "read_tree",
+    "tenant_path",
+]
