@@ -158,6 +158,16 @@ class LocalSqliteDirectory:
             return
         if oid is None:
             raise UserError(f"{change.id}: no directory object to change")
+        if change.action is Action.ADOPT:
+            # Only an object that is still unmarked, in this tenant, with the planned UPN.
+            updated = db.execute(
+                "UPDATE users SET marker = ?, modified = ? WHERE object_id = ? AND tenant = ? "
+                "AND marker IS NULL AND upn = ?",
+                (change.user, now, oid, target.tenant, change.upn)).rowcount
+            if updated != 1:
+                raise UserError(f"object {oid} is no longer an unmarked user with UPN "
+                                f"{change.upn!r}; left untouched")
+            return
         self._check_owned(db, target, change, oid)
         if change.action is Action.UPDATE:
             after = change.after or {}

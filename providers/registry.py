@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from providers.passwords import DEFAULT_PATH as DEFAULT_PASSWORDS
+from providers.passwords import NewPasswords
+
 from reconciler.errors import DirectoryUnavailable
 from reconciler.planning.directory import Directory
 from reconciler.specs import DirectoryConfig
@@ -22,9 +25,20 @@ PROVIDERS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Context:
-    """Where the spec repository lives; local paths in directories.yaml are relative to it."""
+    """Where the spec repository lives; local paths in directories.yaml are relative to it.
+
+    ``new_passwords`` is where providers record the initial password of each account they
+    create (see ``providers.passwords``); nowhere else may a password be written.
+    """
 
     root: Path
+    new_passwords: NewPasswords | None = None
+
+    def passwords(self) -> NewPasswords:
+        if self.new_passwords is None:
+            object.__setattr__(self, "new_passwords", NewPasswords(self.root / DEFAULT_PASSWORDS))
+        assert self.new_passwords is not None
+        return self.new_passwords
 
 
 class _Module(Protocol):

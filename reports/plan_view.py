@@ -7,7 +7,7 @@ import json
 from reconciler.planning.plan import Action, Change, Plan, Value
 
 SYMBOL = {Action.CREATE: "+", Action.ASSIGN: "+", Action.UPDATE: "~", Action.ENABLE: "~",
-          Action.DISABLE: "~", Action.DELETE: "-", Action.REMOVE: "-"}
+          Action.DISABLE: "~", Action.DELETE: "-", Action.REMOVE: "-", Action.ADOPT: "&"}
 
 
 def headline(change: Change) -> str:
@@ -17,6 +17,8 @@ def headline(change: Change) -> str:
         return f"assign {change.sku} to {who}"
     if change.action is Action.REMOVE:
         return f"remove {change.sku} from {who}"
+    if change.action is Action.ADOPT:
+        return f"adopt {change.upn} as {change.user} (set the ownership marker only)"
     if change.action is Action.UPDATE and change.before and "upn" in change.before:
         return f"update {change.user} (rename {change.before['upn']} -> {change.upn})"
     return f"{change.action.value} {who}"
@@ -51,6 +53,7 @@ def summary(plan: Plan) -> str:
     # Users, not changes: a user renamed and disabled is one user to update.
     updated = {(c.tenant, c.user) for c in plan.changes()
                if c.action in (Action.UPDATE, Action.ENABLE, Action.DISABLE)}
-    return (f"Plan: {counts['create']} to create, {len(updated)} to update, "
+    adopt = f"{counts['adopt']} to adopt, " if counts["adopt"] else ""
+    return (f"Plan: {adopt}{counts['create']} to create, {len(updated)} to update, "
             f"{counts['delete']} to delete; {counts['assign']} SKUs to assign, "
             f"{counts['remove']} to remove.")

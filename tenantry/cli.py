@@ -100,12 +100,16 @@ def apply(
     shard: Shard = None,
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty",
                                               help="Apply uncommitted specs.")] = False,
+    new_passwords: Annotated[Optional[Path], typer.Option(
+        "--new-passwords", metavar="FILE",
+        help="Where initial passwords of created accounts go (mode 0600; default "
+             ".tenantry/new-passwords.csv in the spec repository).")] = None,
 ) -> None:
     """Carry out a plan (a saved one, or a fresh one after confirmation)."""
     from tenantry.commands import apply as cmd
     raise typer.Exit(cmd.run(_ws(ctx), plan_file=plan_file, auto_approve=auto_approve,
                              max_deletes=max_deletes, tenants=tenant, shard=shard,
-                             allow_dirty=allow_dirty))
+                             allow_dirty=allow_dirty, new_passwords=new_passwords))
 
 
 @app.command()

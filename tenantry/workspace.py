@@ -6,6 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+from providers.passwords import NewPasswords
 from providers.registry import Context, DirectoryPool
 from reconciler.errors import UserError
 from reconciler.gitrepo import Repo, discover
@@ -40,8 +41,12 @@ class Workspace:
     def load(self) -> Specs:
         return load_specs(read_tree(self.specs_dir), label=self.label)
 
-    def directories(self, specs: Specs) -> DirectoryPool:
-        return DirectoryPool(dict(specs.directories.directories), Context(root=self.root))
+    def directories(self, specs: Specs, new_passwords: Path | None = None) -> DirectoryPool:
+        """The spec's directories, opened on first use. ``new_passwords`` (relative to the
+        current folder) is where apply records initial passwords of created accounts."""
+        sink = NewPasswords(self.cwd / new_passwords) if new_passwords is not None else None
+        return DirectoryPool(dict(specs.directories.directories),
+                             Context(root=self.root, new_passwords=sink))
 
     def specs_dirty(self) -> bool:
         return self.repo is not None and self.repo.is_dirty([self.specs_dir])

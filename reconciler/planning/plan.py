@@ -12,6 +12,12 @@ is exactly what gets applied. Change kinds and what ``before``/``after`` hold:
 | delete  | all attributes, enabled        | null                           | -   |
 | assign  | null                           | null                           | SKU |
 | remove  | null                           | null                           | SKU |
+| adopt   | null                           | null                           | -   |
+
+``adopt`` takes an existing object that carries no marker (``object_id``) into tenantry's
+care: the provider stamps the marker for ``user`` on it and changes nothing else. It is
+planned only when the specs ask for it (``tenantry import --adopt``); later changes to the
+same user in the plan ``depends_on`` it.
 """
 
 from __future__ import annotations
@@ -32,15 +38,17 @@ class Action(StrEnum):
     DELETE = "delete"
     ASSIGN = "assign"
     REMOVE = "remove"
+    ADOPT = "adopt"
 
 
-# Apply order within a tenant. Creates come first so later changes can reference them;
+# Apply order within a tenant. Adoptions come first (they only stamp a marker, and the
+# changes to an adopted user need it); then creates, so later changes can reference them;
 # SKU removals precede assignments so licences freed by one user can go to another
 # (Graph refuses an assignment beyond the purchased quantity); deletes come last, so a
 # failure earlier never leaves a tenant with fewer users than it had and no replacement.
 # ``depends_on`` overrides this order: a create that takes a deleted user's UPN runs after
 # that delete (apply.ordered).
-APPLY_ORDER = (Action.CREATE, Action.UPDATE, Action.ENABLE, Action.REMOVE, Action.ASSIGN,
+APPLY_ORDER = (Action.ADOPT, Action.CREATE, Action.UPDATE, Action.ENABLE, Action.REMOVE, Action.ASSIGN,
                Action.DISABLE, Action.DELETE)
 
 Value = str | bool | None

@@ -23,7 +23,8 @@ _MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped
 
 
 def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_deletes: int,
-        tenants: Sequence[str], shard: str | None, allow_dirty: bool) -> int:
+        tenants: Sequence[str], shard: str | None, allow_dirty: bool,
+        new_passwords: Path | None = None) -> int:
     if ws.repo is None:
         raise UserError(f"{ws.label} is not in a git repository; apply records each outcome "
                         "on the applied commit, so the specs must be committed")
@@ -56,7 +57,7 @@ def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_delete
     check_delete_guard(plan, max_deletes)
     if plan_file is None and not auto_approve:
         _confirm()
-    with ws.directories(specs) as pool:
+    with ws.directories(specs, new_passwords) as pool:
         report = apply_plan(plan, pool, _targets(specs))
     _print(plan, report)
     _record(ws, plan, report, dirty)
