@@ -566,10 +566,8 @@ def feature(history: History, stream: Stream, clock: Clock, rng: random.Random, 
 
 def check(out_dir: Path) -> int:
     """Validate HEAD with ``tenantry validate`` and every commit with the project loader."""
-    from pydantic import BaseModel
-
-    from reconciler.errors import SpecInvalid
-    from reconciler.specs.documents import parse  # imported here: generation needs no project
+    from reconciler.errors import SpecInvalid  # imported here: generation needs no project
+    from reconciler.specs.cache import ParseCache
     from reconciler.specs.loading import load_specs
 
     tenantry = shutil.which("tenantry", path=str(Path(sys.executable).parent)) \
@@ -584,14 +582,8 @@ def check(out_dir: Path) -> int:
     else:
         print("tenantry not found; skipping `tenantry validate`")
 
-    parsed: dict[tuple[type[BaseModel], bytes], BaseModel] = {}
+    parsed = ParseCache(None)  # in memory: each tenant file version is parsed once
     blobs: dict[str, bytes] = {}
-
-    def cached(model: type[BaseModel], data: bytes) -> BaseModel:
-        key = (model, data)
-        if key not in parsed:
-            parsed[key] = parse(model, data)
-        return parsed[key]
 
     revs = git(out_dir, "rev-list", "--all").split()
     began = time.perf_counter()
@@ -602,7 +594,7 @@ def check(out_dir: Path) -> int:
         blobs.update(cat_blobs(out_dir, wanted))
         files = {path.removeprefix("specs/"): blobs[sha] for _, _, sha, path in entries}
         try:
-            load_specs(files, parser=cached)
+            load_specs(files, cache=parsed)
         except SpecInvalid as exc:
             failures += 1
             for problem in exc.problems[:5]:

@@ -71,6 +71,10 @@ class Repo:
             ident = ["-c", "user.name=tenantry", "-c", "user.email=tenantry@localhost"]
         self.git(*ident, "notes", "--ref", NOTES_REF, "append", "-m", line, commit)
 
+    def first_parents(self, commit: str) -> list[str]:
+        """``commit`` and its first-parent ancestors, newest first."""
+        return self.git("rev-list", "--first-parent", commit).split()
+
     def notes(self, commit: str) -> list[dict[str, Any]]:
         out = self.git("notes", "--ref", NOTES_REF, "show", commit, check=False)
         return [json.loads(line) for line in out.splitlines() if line.strip().startswith("{")]
@@ -106,17 +110,20 @@ class LogCommit:
     changes: tuple[tuple[str, str], ...]  # (path relative to the specs folder, new blob)
 
 
-def first_parent_log(repo: Repo, rev: str, specs_path: str) -> Iterator[LogCommit]:
-    """Every first-parent commit of ``rev``, oldest first, with its spec changes.
+def first_parent_log(repo: Repo, rev: str, specs_path: str,
+                     since: str | None = None) -> Iterator[LogCommit]:
+    """Every first-parent commit of ``rev``, oldest first, with its spec changes; with
+    ``since`` (a first-parent ancestor of ``rev``), only the commits after it.
 
     One ``git log`` process streams the whole history. ``--sparse`` keeps commits that do
     not touch the specs (their times matter for the clamp); merges are diffed against their
     first parent, so a feature branch's intermediate commits never appear.
     """
+    revs = [rev] if since is None else [f"^{since}", rev]
     prefix = specs_path.rstrip("/") + "/" if specs_path not in ("", ".") else ""
     args = ["git", "-C", str(repo.root), "log", "--first-parent", "--sparse", "--reverse",
             "--raw", "-z", "--no-abbrev", "--no-renames", "--no-color", "--no-ext-diff",
-            f"--format={_LOG_FORMAT}", rev, "--", prefix or "."]
+            f"--format={_LOG_FORMAT}", *revs, "--", prefix or "."]
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         pending = b""
@@ -194,3 +201,10 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def read_blobs(root: Path, blob_ids: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+    """(id, content) of each blob, through one ``git cat-file --batch`` of its own (a module
+    function, so that worker processes can be handed it)."""
+    with BlobReader(Repo(root)) as reader:
+        yield from reader.read(blob_ids)

@@ -5,16 +5,22 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from providers.passwords import NewPasswords
-from providers.registry import Context, DirectoryPool
 from reconciler.errors import UserError
 from reconciler.gitrepo import Repo, discover
+from reconciler.specs.cache import ParseCache
 from reconciler.specs.loading import load_specs, read_tree
 from reconciler.specs.tree import Specs
 from tenantry.options import Options
 
+if TYPE_CHECKING:
+    from providers.registry import DirectoryPool
+
 DEFAULT_SPECS = "specs"
+CACHE = ".tenantry/cache"
+# Set to bypass every cache under .tenantry/cache (parsed files, history, reports).
+NO_CACHE_ENV = "TENANTRY_NO_CACHE"
 
 
 class Workspace:
@@ -38,12 +44,27 @@ class Workspace:
         """The spec repository's top folder: local directory files live under it."""
         return self.repo.root if self.repo else self.cwd
 
+    @property
+    def cache_dir(self) -> Path | None:
+        """Where caches live: ``.tenantry/cache`` at the top of the spec repository (None
+        outside git, or with TENANTRY_NO_CACHE set)."""
+        if self.repo is None or os.environ.get(NO_CACHE_ENV):
+            return None
+        return self.repo.root / CACHE
+
     def load(self) -> Specs:
-        return load_specs(read_tree(self.specs_dir), label=self.label)
+        # Unchanged tenant files come from the parse cache bill keeps too (by content).
+        return load_specs(read_tree(self.specs_dir), label=self.label,
+                          cache=ParseCache(self.cache_dir))
 
     def directories(self, specs: Specs, new_passwords: Path | None = None) -> DirectoryPool:
         """The spec's directories, opened on first use. ``new_passwords`` (relative to the
         current folder) is where apply records initial passwords of created accounts."""
+        # Imported here: validate and bill never open a directory (and the plan model the
+        # providers import costs ~0.1 s of start-up).
+        from providers.passwords import NewPasswords
+        from providers.registry import Context, DirectoryPool
+
         sink = NewPasswords(self.cwd / new_passwords) if new_passwords is not None else None
         return DirectoryPool(dict(specs.directories.directories),
                              Context(root=self.root, new_passwords=sink))

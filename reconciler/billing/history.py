@@ -3,6 +3,9 @@
 Pure: it consumes ``LogCommit``s and a lookup of parsed tenant records by blob id. A commit's
 state takes effect at its committer time, clamped to never precede the commit before it
 (SPEC §6.2), so out-of-order committer dates cannot make time run backwards.
+
+A ``Walk`` can stop after any commit and go on later from where it stopped (``snapshot``
+saves one between runs), giving exactly the history a walk from the first commit gives.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class Stamp:
     author: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Interval:
     """One continuous holding of a seat: from ``start`` until ``end`` (exclusive; None=open)."""
 
@@ -63,39 +66,64 @@ def tenant_of(path: str) -> str | None:
     return None
 
 
+@dataclass
+class Walk:
+    """A history and what walking on needs: each tenant's users, the open seats, the clock."""
+
+    history: History = field(default_factory=History)
+    state: dict[str, dict[str, UserRecord]] = field(default_factory=dict)  # tenant -> users
+    clock: int | None = None  # effective time of the last commit walked
+    last: str | None = None  # that commit's sha
+    _open: dict[SeatKey, Interval] | None = None
+
+    def open_seats(self) -> dict[SeatKey, Interval]:
+        """Seats held after the last commit (each seat has at most one open interval)."""
+        if self._open is None:
+            self._open = {i.key: i for i in self.history.intervals if i.end is None}
+        return self._open
+
+    def feed(self, commits: Iterable[LogCommit], lookup: Lookup) -> int:
+        """Walk on through ``commits`` (the first-parent commits after ``last``, oldest
+        first); returns how many there were."""
+        history, state, seats = self.history, self.state, self.open_seats()
+        count = 0
+        for commit in commits:
+            count += 1
+            self.clock = commit.committed if self.clock is None \
+                else max(self.clock, commit.committed)
+            self.last = commit.sha
+            stamp = Stamp(commit.sha, self.clock, commit.author)
+            history.stamps[commit.sha] = stamp
+            for path, blob in commit.changes:
+                if blob:
+                    history.tree[path] = blob
+                else:
+                    history.tree.pop(path, None)
+                tenant = tenant_of(path)
+                if tenant is None:
+                    continue
+                if not blob:
+                    history.present.discard(tenant)
+                    _apply(history, seats, state, tenant, {}, stamp)
+                    state.pop(tenant, None)
+                    continue
+                history.present.add(tenant)
+                record = lookup(blob)
+                if isinstance(record, Broken):
+                    history.broken.append((stamp, path, record.message))
+                    continue
+                history.last_record[tenant] = record
+                names = history.tenant_names.setdefault(tenant, [])
+                if not names or names[-1][1] != record.name:
+                    names.append((stamp.at, record.name))
+                _apply(history, seats, state, tenant, {u.uid: u for u in record.users}, stamp)
+        return count
+
+
 def build(commits: Iterable[LogCommit], lookup: Lookup) -> History:
-    history = History()
-    state: dict[str, dict[str, UserRecord]] = {}  # tenant -> user id -> record
-    open_seats: dict[SeatKey, Interval] = {}
-    clock = None
-    for commit in commits:
-        clock = commit.committed if clock is None else max(clock, commit.committed)
-        stamp = Stamp(commit.sha, clock, commit.author)
-        history.stamps[commit.sha] = stamp
-        for path, blob in commit.changes:
-            if blob:
-                history.tree[path] = blob
-            else:
-                history.tree.pop(path, None)
-            tenant = tenant_of(path)
-            if tenant is None:
-                continue
-            if not blob:
-                history.present.discard(tenant)
-                _apply(history, open_seats, state, tenant, {}, stamp)
-                state.pop(tenant, None)
-                continue
-            history.present.add(tenant)
-            record = lookup(blob)
-            if isinstance(record, Broken):
-                history.broken.append((stamp, path, record.message))
-                continue
-            history.last_record[tenant] = record
-            names = history.tenant_names.setdefault(tenant, [])
-            if not names or names[-1][1] != record.name:
-                names.append((stamp.at, record.name))
-            _apply(history, open_seats, state, tenant, {u.uid: u for u in record.users}, stamp)
-    return history
+    walk = Walk()
+    walk.feed(commits, lookup)
+    return walk.history
 
 
 def _apply(history: History, open_seats: dict[SeatKey, Interval],

@@ -1,20 +1,18 @@
 """Compact per-version tenant records: what billing needs from one tenant file.
 
-A tenant file version is parsed once into a ``TenantRecord`` (or a ``Broken`` note) and
-cached by blob id, so history walks compare small tuples instead of re-reading YAML.
+A tenant file version is parsed once (``reconciler.specs``' parse cache keeps it by blob id)
+and reduced here to a ``TenantRecord`` (or a ``Broken`` note), so history walks compare small
+tuples instead of models.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from sys import intern
 from typing import Any, NamedTuple
 
-from reconciler.specs import DocumentInvalid, TenantSpec, parse, position
-
-# Bump when what a record holds, or how a tenant file validates, changes: cached records
-# from other versions are then ignored.
-RECORD_VERSION = 1
+from reconciler.specs import Invalid, ParseEntry, TenantSpec
 
 
 class UserRecord(NamedTuple):
@@ -35,26 +33,27 @@ class TenantRecord:
     exclude: bool
     users: tuple[UserRecord, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {"n": self.name, "r": self.reseller,
-                "s": self.start.isoformat() if self.start else None,
-                "e": self.end.isoformat() if self.end else None, "x": self.exclude,
-                "u": [[u.uid, u.upn, u.display_name, list(u.skus)] for u in self.users]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TenantRecord:
-        return cls(name=data["n"], reseller=data["r"],
-                   start=dt.date.fromisoformat(data["s"]) if data["s"] else None,
-                   end=dt.date.fromisoformat(data["e"]) if data["e"] else None,
-                   exclude=data["x"],
-                   users=tuple(UserRecord(u[0], u[1], u[2], tuple(u[3])) for u in data["u"]))
-
     @classmethod
     def from_spec(cls, spec: TenantSpec) -> TenantRecord:
         return cls(name=spec.name, reseller=spec.reseller, start=spec.billing.start,
                    end=spec.billing.end, exclude=spec.billing.exclude,
-                   users=tuple(UserRecord(uid, u.upn, u.display_name, u.skus)
+                   users=tuple(UserRecord(intern(uid), u.upn, u.display_name,
+                                          tuple(map(intern, u.skus)))
                                for uid, u in spec.users.items()))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TenantRecord:
+        """From the JSON of a validated ``TenantSpec`` (the parse cache's entry)."""
+        billing = data["billing"]
+        # Ids and SKU codes interned: they recur in every version of a file, and in the
+        # seat keys and snapshots built from them.
+        return cls(name=data["name"], reseller=data["reseller"],
+                   start=dt.date.fromisoformat(billing["start"]) if billing["start"] else None,
+                   end=dt.date.fromisoformat(billing["end"]) if billing["end"] else None,
+                   exclude=billing["exclude"],
+                   users=tuple(UserRecord(intern(uid), u["upn"], u["display_name"],
+                                          tuple(map(intern, u["skus"])))
+                               for uid, u in data["users"].items()))
 
 
 @dataclass(frozen=True)
@@ -64,15 +63,10 @@ class Broken:
     message: str
 
 
-def parse_tenant(data: bytes) -> TenantRecord | Broken:
-    try:
-        return TenantRecord.from_spec(parse(TenantSpec, data))
-    except DocumentInvalid as exc:
-        problem = exc.problems[0]
-        if exc.yaml_level is not None:
-            line, _ = exc.yaml_level
-        else:
-            line, _ = position(data, problem.path, at_key=problem.at_key)
-        where = f"line {line}: " if line else ""
-        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-        return Broken(f"{where}{problem.message}{more}")
+def record(entry: ParseEntry) -> TenantRecord | Broken:
+    """What billing keeps of one parsed tenant file version."""
+    if isinstance(entry, Invalid):
+        return Broken(entry.describe())
+    built = entry.built
+    return TenantRecord.from_spec(built) if built is not None \
+        else TenantRecord.from_json(entry.data())

@@ -8,7 +8,7 @@ currency's minor unit; totals are sums of rounded lines.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable
@@ -36,26 +36,35 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
     places, mode = engine.places, engine.mode
     seats = list(engine.seats())
     bill_to = {t: terms.bill_to(t) for t in {s.key[0] for s in seats}}
+    products = {sku: p.name for sku, p in terms.catalog.products.items()}
 
+    # One pass over the seats (~190,000 on a large history): lines, and the per tenant and
+    # SKU sums the quantities need.
     lines: list[Line] = []
-    for seat in seats:
+    rows: dict[tuple[str, str], _Row] = {}
+    for index, seat in enumerate(seats):
         tenant, user, sku = seat.key
+        facts, to = seat.facts, bill_to[tenant]
         upn, display = engine.names(tenant, user)
         stamp = engine.last_change(seat)
-        product = terms.catalog.products.get(sku)
-        amount = None if seat.list_amount is None else round_money(
-            seat.list_amount * bill_to[tenant].factor, places)
-        lines.append(Line(
-            tenant=tenant, tenant_name=engine.tenant_name(tenant), user=user, upn=upn,
-            display_name=display, sku=sku, days=R.count(seat.counted),
-            billable_days=R.count(seat.billable), amount=amount, billable=seat.charged,
-            reasons=seat.reasons, bill_to=bill_to[tenant].party, changed_by=stamp.author,
-            commit=stamp.sha, product=product.name if product else ""))
+        amount = facts.amount(to.factor, places)
+        lines.append(Line(tenant, engine.tenant_name(tenant), user, upn, display, sku,
+                          facts.days, facts.billable_days, amount, facts.charged,
+                          facts.reasons, to.party, stamp.author, stamp.sha,
+                          products.get(sku, "")))
+        row = rows.get((tenant, sku))
+        if row is None:
+            row = rows[(tenant, sku)] = _Row()
+        row.members.append(index)
+        if amount is not None:
+            row.amount += amount
+        row.billable_days += facts.billable_days
+        row.charged += facts.charged
 
-    quantities, list_by_row = _quantities(engine, seats, lines, bill_to)
+    quantities, list_by_row = _quantities(engine, seats, rows, bill_to)
     customers = _customers(engine, lines, quantities, bill_to)
     invoices = _invoices(terms, customers, lines, quantities, bill_to)
-    statements = _statements(terms, seats, lines, list_by_row, places, mode)
+    statements = _statements(terms, seats, list_by_row, places, mode)
     return BillReport(
         revision=revision,
         span=SpanInfo(span.start, span.end, span.days, span.period, terms.billing.timezone,
@@ -67,6 +76,18 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
             Decimal(1).scaleb(-places)))
 
 
+class _Row:
+    """The seats of one tenant and SKU, and their sums."""
+
+    __slots__ = ("members", "amount", "billable_days", "charged")
+
+    def __init__(self) -> None:
+        self.members: list[int] = []  # indexes into the seats
+        self.amount = Decimal(0)
+        self.billable_days = 0
+        self.charged = 0
+
+
 def _last_commit_day(history: History, clock: Clock, span: Span) -> dt.date | None:
     """The day of REV's last commit, when days of the span come after it (SPEC §6.2)."""
     if not history.stamps:
@@ -75,33 +96,28 @@ def _last_commit_day(history: History, clock: Clock, span: Span) -> dt.date | No
     return day if day < span.end else None
 
 
-def _quantities(engine: SeatEngine, seats: list[ChargedSeat], lines: list[Line],
+def _quantities(engine: SeatEngine, seats: list[ChargedSeat], rows: dict[tuple[str, str], _Row],
                 bill_to: dict[str, BillTo]) -> tuple[tuple[Quantity, ...],
                                                      dict[tuple[str, str], Fraction]]:
     """Per tenant and SKU: quantity and charge; also the list-price charge for statements."""
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, seat in enumerate(seats):
-        groups[(seat.key[0], seat.key[2])].append(index)
     out: list[Quantity] = []
     list_amounts: dict[tuple[str, str], Fraction] = {}
     end = engine.span.end
-    for (tenant, sku), members in sorted(groups.items()):
+    for (tenant, sku), row in sorted(rows.items()):
         factor = bill_to[tenant].factor
         if engine.mode == "peak":
-            count = engine.peak([seats[i] for i in members])
+            count = engine.peak([seats[i] for i in row.members])
             price = engine.terms.price(sku, end) if count else ZERO
             list_amounts[(tenant, sku)] = count * price
             out.append(Quantity(tenant, sku, Decimal(count),
                                 round_money(count * price * factor, engine.places)))
             continue
-        amount = sum((lines[i].amount or Decimal(0) for i in members), Decimal(0))
         if engine.mode == "snapshot":
-            quantity = Decimal(sum(1 for i in members if seats[i].charged))
+            quantity = Decimal(row.charged)
         else:
-            seat_days = sum(lines[i].billable_days for i in members)
-            quantity = round_quantity(Fraction(seat_days, engine.span.days))
+            quantity = round_quantity(Fraction(row.billable_days, engine.span.days))
         out.append(Quantity(tenant, sku, quantity,
-                            amount.quantize(Decimal(1).scaleb(-engine.places))))
+                            row.amount.quantize(Decimal(1).scaleb(-engine.places))))
     return tuple(out), list_amounts
 
 
@@ -136,27 +152,36 @@ def _invoices(terms: Terms, customers: tuple[Customer, ...], lines: list[Line],
     return tuple(out)
 
 
-def _statements(terms: Terms, seats: list[ChargedSeat], lines: list[Line],
+def _statements(terms: Terms, seats: list[ChargedSeat],
                 list_by_row: dict[tuple[str, str], Fraction], places: int,
                 mode: str) -> tuple[Statement, ...]:
     """Each reseller's view over every tenant beneath it, rounded per line like invoices."""
-    rows: dict[str, list[Fraction]] = defaultdict(list)
+    # Seat lines, counted per reseller and list amount: n equal lines round to n times one
+    # rounded line, so each distinct amount is rounded once.
+    rows: dict[str, Counter[Fraction]] = defaultdict(Counter)
     if mode == "peak":
         for (tenant, _), amount in list_by_row.items():
             for rid in terms.statement_resellers(tenant):
-                rows[rid].append(amount)
+                rows[rid][amount] += 1
     else:
+        chains: dict[str, list[str]] = {}
         for seat in seats:
-            if seat.charged and seat.list_amount is not None:
-                for rid in terms.statement_resellers(seat.key[0]):
-                    rows[rid].append(seat.list_amount)
+            listed = seat.facts.list_amount
+            if seat.facts.charged and listed is not None:
+                tenant = seat.key[0]
+                chain = chains.get(tenant)
+                if chain is None:
+                    chain = chains[tenant] = terms.statement_resellers(tenant)
+                for rid in chain:
+                    rows[rid][listed] += 1
     out = []
     # Every reseller gets a statement (SPEC §6.3), 0.00 when nothing beneath it was charged.
     for rid in sorted(terms.resellers):
         reseller = terms.resellers[rid]
         share = Fraction(reseller.discount) / 100
         factor = 1 - share if reseller.mode == "aggregate" else share
-        owed = sum((round_money(a * factor, places) for a in rows[rid]), Decimal(0))
+        owed = sum((round_money(a * factor, places) * n for a, n in rows[rid].items()),
+                   Decimal(0))
         out.append(Statement(rid, reseller.mode, owed.quantize(Decimal(1).scaleb(-places)),
                              reseller.name))
     return tuple(out)

@@ -6,26 +6,22 @@ I/O happens here and in ``gitrepo``/``blobcache``; ``history`` and ``billing`` s
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import multiprocessing as mp
-import os
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Iterator, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 
-from reconciler.billing.cache import BlobCache, Entry
 from reconciler.billing.calendar import Clock, Period, Span
-from reconciler.billing.history import History, Lookup, build, tenant_of
-from reconciler.billing.records import parse_tenant
+from reconciler.billing.history import History, Walk, tenant_of
+from reconciler.billing.records import Broken, TenantRecord, record
 from reconciler.billing.report import BillReport
 from reconciler.billing.rollups import bill
+from reconciler.billing.snapshot import Snapshots
 from reconciler.billing.terms import Terms
 from reconciler.errors import Problem, SpecInvalid, UserError
-from reconciler.gitrepo import BlobReader, LogCommit, Repo, first_parent_log
+from reconciler.gitrepo import BlobReader, LogCommit, Repo, first_parent_log, read_blobs
 from reconciler.specs import (
     BILLING,
     CATALOG,
@@ -33,12 +29,18 @@ from reconciler.specs import (
     BillingSettings,
     Catalog,
     DocumentInvalid,
+    ParseCache,
     ResellerFile,
+    gc_paused,
     parse,
+    parse_all,
     position,
 )
 
 M = TypeVar("M", bound=BaseModel)
+MISSING = Broken("not parsed")  # placeholder while a version is being parsed
+
+__all__ = ["BillRequest", "Revisions", "gc_paused", "history_at", "resolve", "run_bill"]
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,37 @@ def run_bill(repo: Repo, specs_rel: str, request: BillRequest, cache_dir: Path |
     revs = revisions or resolve(repo, request)
     rev, sha = revs.label, revs.sha
     with gc_paused():
-        commits = list(first_parent_log(repo, sha, specs_rel))
-        cache = BlobCache(cache_dir)
-        _parse_missing(repo, commits, cache, cache_dir)
-        history = build(commits, _lookup(cache))
+        history = history_at(repo, sha, specs_rel, cache_dir)
         with BlobReader(repo) as blobs:
             terms = _terms(history, blobs, f"{rev}:{specs_rel}")
     clock = Clock(terms.billing.timezone)
     span = _span(request, terms, clock, history, repo, revs.base, sha)
     return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span, specs_rel))
+
+
+def history_at(repo: Repo, sha: str, specs_rel: str, cache_dir: Path | None) -> History:
+    """The seat history up to ``sha``, walked on from the nearest saved walk on its
+    first-parent history (or from the first commit), and saved for the next run."""
+    snapshots = Snapshots(cache_dir, specs_rel) if cache_dir is not None else None
+    walk, since = _nearest(repo, sha, snapshots)
+    commits = [] if since == sha else list(first_parent_log(repo, sha, specs_rel, since))
+    records = _records(repo, commits, ParseCache(cache_dir, memory=False))
+    walked = walk.feed(commits, records.__getitem__)
+    if snapshots is not None and (since is None or walked >= SNAPSHOT_EVERY):
+        snapshots.save(walk)
+    return walk.history
+
+
+def _nearest(repo: Repo, sha: str, snapshots: Snapshots | None) -> tuple[Walk, str | None]:
+    saved = snapshots.commits() if snapshots is not None else set()
+    if snapshots is None or not saved:
+        return Walk(), None
+    if sha in saved and (walk := snapshots.load(sha)) is not None:
+        return walk, sha  # a new span at a commit billed before: nothing to walk
+    for commit in repo.first_parents(sha)[1:]:
+        if commit in saved and (walk := snapshots.load(commit)) is not None:
+            return walk, commit
+    return Walk(), None
 
 
 def _check_exclusive(request: BillRequest) -> None:
@@ -109,72 +133,30 @@ def _revisions(request: BillRequest) -> tuple[str | None, str]:
 
 # Below this many unparsed tenant files a worker process costs more than it saves.
 PARALLEL_MIN = 200
+# A walk that went on through this many commits is saved again, closer to the tip; a few
+# commits are cheaper to walk again than a snapshot is to write.
+SNAPSHOT_EVERY = 100
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building (and rendering) large acyclic structures.
-
-    Parsing thousands of tenant files and building seat intervals allocates millions of
-    objects that all stay alive; every full collection then walks them again for nothing
-    (measured: cold bill 44 s with GC, 20 s without, on the benchmark history).
-    Reference counting still frees everything.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _parse_missing(repo: Repo, commits: list[LogCommit], cache: BlobCache,
-                   cache_dir: Path | None) -> None:
-    """Parse every tenant blob not cached yet, on every core for a cold history."""
+def _records(repo: Repo, commits: list[LogCommit],
+             cache: ParseCache) -> dict[str, TenantRecord | Broken]:
+    """The record of every tenant file version the commits hold: cached, or parsed (on
+    every core for a cold history)."""
+    out: dict[str, TenantRecord | Broken] = {}
     wanted: list[str] = []
-    seen: set[str] = set()
     for commit in commits:
         for path, blob in commit.changes:
-            if blob and blob not in seen and tenant_of(path) is not None:
-                seen.add(blob)
-                if cache.get(blob) is None:
+            if blob and blob not in out and tenant_of(path) is not None:
+                entry = cache.get(blob)
+                if entry is None:
+                    out[blob] = MISSING
                     wanted.append(blob)
-    if not wanted:
-        return
-    workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(wanted) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
-        for blob, entry in _parse_chunk((repo.root, None, wanted)):
-            cache.put(blob, entry)
-        return
-    # Interleaved chunks balance early (small) and late (large) tenant files. Workers write
-    # the disk cache themselves and send the records back; no threads exist yet to fork.
-    chunks = [(repo.root, cache_dir, wanted[i::workers]) for i in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        for results in pool.map(_parse_chunk, chunks):
-            for blob, entry in results:
-                cache.remember(blob, entry)
-
-
-def _parse_chunk(job: tuple[Path, Path | None, list[str]]) -> list[tuple[str, Entry]]:
-    root, cache_dir, wanted = job
-    cache = BlobCache(cache_dir)
-    out = []
-    with gc_paused(), BlobReader(Repo(root)) as blobs:
-        for blob, data in blobs.read(wanted):
-            entry = parse_tenant(data)
-            if cache_dir is not None:
-                cache.put(blob, entry)
-            out.append((blob, entry))
+                else:
+                    out[blob] = record(entry)
+    if wanted:
+        out.update(parse_all(wanted, partial(read_blobs, repo.root), cache, record,
+                             parallel=len(wanted) >= PARALLEL_MIN))
     return out
-
-
-def _lookup(cache: BlobCache) -> Lookup:
-    def lookup(blob: str) -> Entry:
-        entry = cache.get(blob)
-        assert entry is not None, blob  # _parse_missing parsed every tenant blob
-        return entry
-    return lookup
 
 
 def _terms(history: History, blobs: BlobReader, label: str) -> Terms:

@@ -9,29 +9,75 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from reconciler.billing import ranges as R
 from reconciler.billing.calendar import Clock, Period, Span
 from reconciler.billing.history import History, Interval, SeatKey, Stamp
+from reconciler.billing.money import round_money
 from reconciler.billing.terms import Terms, UpnDays
 
 ZERO = Fraction(0)
 
 
-@dataclass(frozen=True)
-class ChargedSeat:
+class SeatClass:
+    """What every seat of one class shares: its days, charge and reasons.
+
+    A class is (tenant, SKU, days counted, the rules the user's UPNs match, held at the
+    end): the seats of one tenant and SKU mostly share one, so on a large history ~190,000
+    seats fall into a few thousand classes, each computed once.
+    """
+
+    __slots__ = ("counted", "billable", "reasons", "list_amount", "charged", "days",
+                 "billable_days", "_factor", "_amount")
+
+    def __init__(self, counted: R.Ranges, billable: R.Ranges, reasons: tuple[str, ...],
+                 list_amount: Fraction | None, charged: bool) -> None:
+        self.counted, self.billable, self.reasons = counted, billable, reasons
+        self.list_amount = list_amount  # at list price; None in peak mode
+        self.charged = charged  # has a charge (daily: billable days; snapshot: held at end)
+        self.days, self.billable_days = R.count(counted), R.count(billable)
+        self._factor: Fraction | None = None
+        self._amount: Decimal | None = None
+
+    def amount(self, factor: Fraction, places: int) -> Decimal | None:
+        """The line amount at ``factor`` × list, rounded once: a class belongs to one
+        tenant, so every seat of it asks with the same factor."""
+        if factor is not self._factor:
+            self._factor = factor
+            self._amount = None if self.list_amount is None \
+                else round_money(self.list_amount * factor, places)
+        return self._amount
+
+
+class ChargedSeat(NamedTuple):
     """One seat's facts within the span, before it becomes a report line."""
 
     key: SeatKey
-    counted: R.Ranges
-    billable: R.Ranges
-    reasons: tuple[str, ...]
     intervals: tuple[Interval, ...]
-    list_amount: Fraction | None  # at list price; None in peak mode
-    charged: bool  # has a charge (daily: billable days; snapshot: held at the end)
+    facts: SeatClass
+
+    @property
+    def counted(self) -> R.Ranges:
+        return self.facts.counted
+
+    @property
+    def billable(self) -> R.Ranges:
+        return self.facts.billable
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.facts.reasons
+
+    @property
+    def list_amount(self) -> Fraction | None:
+        return self.facts.list_amount
+
+    @property
+    def charged(self) -> bool:
+        return self.facts.charged
 
 
 class SeatEngine:
@@ -45,8 +91,8 @@ class SeatEngine:
         self._daily_memo: dict[tuple[str, R.Ranges], Fraction] = {}
         self._periods: dict[int, tuple[int, int]] = {}  # day -> (period end, days in period)
         self._tenant_names: dict[str, str] = {}
-        self._classes: dict[tuple[object, ...], tuple[R.Ranges, tuple[str, ...],
-                                                      Fraction | None, bool]] = {}
+        self._upns: dict[tuple[str, str], UpnDays] = {}
+        self._classes: dict[tuple[object, ...], SeatClass] = {}
 
     # --- which seats, which days --------------------------------------------------------
 
@@ -54,18 +100,14 @@ class SeatEngine:
         if self.span.days == 0:
             return
         grouped: dict[SeatKey, list[Interval]] = defaultdict(list)
-        for interval in self.history.intervals:
-            if self._overlaps(interval):
-                grouped[interval.key].append(interval)
+        first, after = self.first, self.after
+        for i in self.history.intervals:
+            # Overlaps the span (inlined: this runs for every interval of the history).
+            if i.start < after and (i.end is None or i.end > first
+                                    or (i.end == i.start and i.start >= first)):
+                grouped[i.key].append(i)  # (the last case: held for an instant, in the span)
         for key in sorted(grouped):
             yield self._seat(key, tuple(grouped[key]))
-
-    def _overlaps(self, i: Interval) -> bool:
-        if i.start >= self.after:
-            return False
-        if i.end is None or i.end > self.first:
-            return True
-        return i.end == i.start and i.start >= self.first  # held for an instant, in the span
 
     def _days(self, i: Interval) -> R.Range:
         first = self.clock.day_of(max(i.start, self.first))
@@ -79,21 +121,21 @@ class SeatEngine:
 
     def _seat(self, key: SeatKey, intervals: tuple[Interval, ...]) -> ChargedSeat:
         tenant, user, sku = key
-        counted = R.merge(self._days(i) for i in intervals)
+        counted = (self._days(intervals[0]),) if len(intervals) == 1 \
+            else R.merge(self._days(i) for i in intervals)
         held_at_end = self.mode == "snapshot" and any(
             i.start < self.after and (i.end is None or i.end >= self.after) for i in intervals)
-        # Everything below depends only on this class, not on the seat: most seats of a
-        # tenant and SKU share it, so it is computed once per class (190,000 seats -> a few
-        # thousand classes on the benchmark history).
-        seat_class = (tenant, sku, counted, self._upn_days(tenant, user), held_at_end)
+        upns = self._upns.get((tenant, user))
+        if upns is None:  # asked once per SKU the user holds
+            upns = self._upns[(tenant, user)] = self._upn_days(tenant, user)
+        seat_class = (tenant, sku, counted, upns, held_at_end)
         facts = self._classes.get(seat_class)
         if facts is None:
             facts = self._classes[seat_class] = self._charge(*seat_class)
-        billable, reasons, amount, charged = facts
-        return ChargedSeat(key, counted, billable, reasons, intervals, amount, charged)
+        return ChargedSeat(key, intervals, facts)
 
     def _charge(self, tenant: str, sku: str, counted: R.Ranges, upns: UpnDays,
-                held_at_end: bool) -> tuple[R.Ranges, tuple[str, ...], Fraction | None, bool]:
+                held_at_end: bool) -> SeatClass:
         """Billable days, reasons, list-price amount and whether it is charged."""
         billable, reasons = counted, []
         for exclusion in self.terms.exclusions(tenant, upns, sku):
@@ -114,7 +156,7 @@ class SeatEngine:
                 reasons.append(f"not held at the end of {end}")
         else:
             amount, charged = None, bool(billable)
-        return billable, tuple(reasons), amount, charged
+        return SeatClass(counted, billable, tuple(reasons), amount, charged)
 
     # --- prices -------------------------------------------------------------------------
 
@@ -163,6 +205,8 @@ class SeatEngine:
 
     def names(self, tenant: str, user: str) -> tuple[str, str]:
         entries = self.history.user_names[(tenant, user)]
+        if len(entries) == 1:  # never renamed: most users
+            return entries[0][1], entries[0][2]
         chosen = entries[0]
         for entry in entries:
             if entry[0] < self.after:
@@ -179,6 +223,11 @@ class SeatEngine:
         return name
 
     def last_change(self, seat: ChargedSeat) -> Stamp:
+        if len(seat.intervals) == 1:  # the general rule below, for one interval
+            interval = seat.intervals[0]
+            removed = interval.removed
+            return removed if removed is not None \
+                and interval.added.at < removed.at < self.after else interval.added
         events = [i.added for i in seat.intervals] + [i.removed for i in seat.intervals
                                                       if i.removed is not None]
         before_end = [e for e in events if e.at < self.after]

@@ -6,6 +6,8 @@ exported here; the modules behind them (YAML positions, message wording, model-p
 navigation) are this package's own business.
 """
 
+from reconciler.specs.cache import Entry as ParseEntry
+from reconciler.specs.cache import Invalid, Parsed, ParseCache, blob_id
 from reconciler.specs.documents import DocumentInvalid, parse
 from reconciler.specs.loading import load_specs, read_tree
 from reconciler.specs.model import (
@@ -18,6 +20,7 @@ from reconciler.specs.model import (
     Rule,
     TenantSpec,
 )
+from reconciler.specs.parsepool import Fetch, FromMemory, gc_paused, parse_all
 from reconciler.specs.tree import (
     BILLING,
     CATALOG,
@@ -42,13 +45,22 @@ __all__ = [
     "DirectoriesFile",
     "DirectoryConfig",
     "DocumentInvalid",
+    "Fetch",
+    "FromMemory",
+    "Invalid",
     "LocalDirectory",
+    "ParseCache",
+    "ParseEntry",
+    "Parsed",
     "ResellerFile",
     "Rule",
     "Specs",
     "TenantSpec",
+    "blob_id",
+    "gc_paused",
     "load_specs",
     "parse",
+    "parse_all",
     "position",
     "read_tree",
     "tenant_path",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from reconciler.specs.documents import DocProblem
 from reconciler.specs.model import (
@@ -35,8 +35,8 @@ _DOMAIN = re.compile(DOMAIN_PATTERN)
 _PROVIDERS = ("local", "ldap", "graph")
 
 
-@dataclass(frozen=True)
-class UserRefs:
+class UserRefs(NamedTuple):
+    # A NamedTuple: one per user, 100,000 per load.
     uid: str
     upn: str | None                          # None: absent or malformed
     skus: tuple[tuple[int, str], ...] = ()   # (index in the list, code)
@@ -87,6 +87,17 @@ def tenant_refs(tenant: TenantSpec) -> TenantRefs:
         container_given=tenant.container is not None, domain=tenant.domain,
         users=tuple(UserRefs(uid, user.upn, tuple(enumerate(user.skus)))
                     for uid, user in tenant.users.items()))
+
+
+def tenant_refs_from_json(data: Mapping[str, Any]) -> TenantRefs:
+    """``tenant_refs`` of a valid tenant, from its model's JSON (the parse cache's entry)."""
+    users = data["users"]
+    return TenantRefs(
+        reseller=data["reseller"], directory=data["directory"],
+        directory_given=data["directory"] is not None,
+        container_given=data["container"] is not None, domain=data["domain"],
+        users=tuple(UserRefs(uid, user["upn"], tuple(enumerate(user["skus"])))
+                    for uid, user in users.items()))
 
 
 # --- views from the raw YAML of files that failed validation ---------------------------------
@@ -179,33 +190,35 @@ def _resellers(known: Mapping[str, str | None]) -> Iterator[Finding]:
 
 def _tenants(known: Known, tenants: Mapping[str, TenantRefs]) -> Iterator[Finding]:
     upn_owner: dict[str, tuple[str, str]] = {}
+    skus = known.skus
+    # Runs once per user (100,000 in a large tree): lookups hoisted out of the loop.
     for tid, tenant in sorted(tenants.items()):
         path = tenant_path(tid)
         yield from _tenant_refs(known, tid, tenant)
-        domain = tenant.domain.lower() if tenant.domain else None
+        at_domain = "@" + tenant.domain.lower() if tenant.domain else None
         for user in tenant.users:
-            if known.skus is not None:
+            if skus is not None:
                 for index, sku in user.skus:
-                    if sku not in known.skus:
+                    if sku not in skus:
                         yield path, DocProblem(("users", user.uid, "skus", index),
                                                f"unknown SKU {sku!r} (known: "
-                                               f"{_list(known.skus)}); add it to "
+                                               f"{_list(skus)}); add it to "
                                                "catalog.yaml or fix the code")
             if user.upn is None:
                 continue
-            if domain and not user.upn.lower().endswith("@" + domain):
+            key = user.upn.lower()
+            if at_domain and not key.endswith(at_domain):
                 yield path, DocProblem(("users", user.uid, "upn"),
                                        f"UPN {user.upn!r} is outside the tenant's domain "
                                        f"{tenant.domain!r}; use an address @{tenant.domain}")
-            key = user.upn.lower()
-            if key in upn_owner:
-                other_tenant, other_user = upn_owner[key]
+            me = (tid, user.uid)
+            owner = upn_owner.setdefault(key, me)
+            if owner is not me:
+                other_tenant, other_user = owner
                 yield path, DocProblem(("users", user.uid, "upn"),
                                        f"UPN {user.upn!r} is already used by user "
                                        f"{other_user!r} in {tenant_path(other_tenant)}; "
                                        "each UPN belongs to one user")
-            else:
-                upn_owner[key] = (tid, user.uid)
     if known.directories is not None and not known.directories:
         yield DIRECTORIES, DocProblem(("directories",), "no directories are defined; add "
                                                         "one, or delete directories.yaml")
@@ -257,4 +270,5 @@ def _list(names: Mapping[str, object] | frozenset[str]) -> str:
 
 __all__ = ["Finding", "Known", "TenantRefs", "UserRefs", "check_refs",
            "directories_from_raw", "directories_known", "resellers_from_raw",
-           "resellers_known", "skus_from_raw", "tenant_refs", "tenant_refs_from_raw"]
+           "resellers_known", "skus_from_raw", "tenant_refs", "tenant_refs_from_json",
+           "tenant_refs_from_raw"]

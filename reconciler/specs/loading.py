@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path as FsPath
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Mapping, TypeVar
 
 from pydantic import BaseModel
 
 from reconciler.errors import Problem, SpecInvalid, UserError
 from reconciler.specs import yamlsafe
+from reconciler.specs.cache import Entry, Parsed, ParseCache, blob_id
 from reconciler.specs.crosscheck import (
     Finding,
     Known,
@@ -25,6 +26,7 @@ from reconciler.specs.crosscheck import (
     resellers_known,
     skus_from_raw,
     tenant_refs,
+    tenant_refs_from_json,
     tenant_refs_from_raw,
 )
 from reconciler.specs.documents import DocProblem, DocumentInvalid, parse
@@ -44,16 +46,18 @@ from reconciler.specs.tree import (
     RESELLERS,
     TENANT_SUFFIX,
     TENANTS_DIR,
+    LazyTenants,
     Specs,
 )
+from reconciler.specs.parsepool import FromMemory, gc_paused, parse_all, same
 from reconciler.specs.yamlpos import position
 
 M = TypeVar("M", bound=BaseModel)
 _ID = re.compile(ID_PATTERN)
 _TOP_FILES = (CATALOG, BILLING, RESELLERS, DIRECTORIES)
-
-# Hands out a parsed model for (kind, path, bytes); the billing engine passes a cached one.
-Parser = Callable[[type[M], bytes], M]
+# Below this much uncached tenant YAML, starting a worker process costs more than it saves
+# (libyaml + pydantic parse ~4-5 MB/s per core here).
+PARALLEL_BYTES = 512 * 1024
 
 
 def read_tree(specs_dir: FsPath) -> dict[str, bytes]:
@@ -78,21 +82,32 @@ def read_tree(specs_dir: FsPath) -> dict[str, bytes]:
 
 
 def load_specs(files: Mapping[str, bytes], *, label: str = "specs",
-               parser: Parser[BaseModel] | None = None) -> Specs:
+               cache: ParseCache | None = None) -> Specs:
     """Build ``Specs`` from spec files, or raise ``SpecInvalid`` listing every problem.
 
     ``label`` prefixes file names in messages (the specs folder as the user named it).
     Every file is checked, and the cross-file checks run even when some files are broken:
     what a broken file still says (read leniently from its YAML) takes part in them.
+    Tenant files are looked up in ``cache`` by content and the rest parsed on every core;
+    the problems reported never depend on which were cached or who parsed them.
     """
-    do_parse: Parser[BaseModel] = parser or parse
+    with gc_paused():  # ~100,000 user models stay alive: see gc_paused
+        return _load(files, label, cache or ParseCache(None))
+
+
+def _load(files: Mapping[str, bytes], label: str, cache: ParseCache) -> Specs:
     findings: list[Finding] = []
     positioned: list[Problem] = []
+    tenant_files = _tenant_files(files, cache)
 
     def one(model: type[M], rel: str) -> tuple[M | None, Any]:
         """The model, or ``None`` and the parsed YAML (``None`` too if that was unreadable)."""
+        entry = tenant_files.get(rel) if model is TenantSpec else None
         try:
-            return do_parse(model, files[rel]), None  # type: ignore[return-value]
+            if isinstance(entry, Parsed):
+                return entry.spec(), None  # type: ignore[return-value]
+            # Not a tenant file, or an invalid one: parsed here, for every located problem.
+            return parse(model, files[rel]), None
         except DocumentInvalid as exc:
             if exc.yaml_level is not None:
                 line, col = exc.yaml_level
@@ -102,7 +117,7 @@ def load_specs(files: Mapping[str, bytes], *, label: str = "specs",
                 findings.extend((rel, p) for p in exc.problems)
             return None, getattr(exc, "raw", None)
 
-    tenants: dict[str, TenantSpec] = {}
+    tenants: dict[str, TenantSpec | Parsed] = {}
     refs: dict[str, TenantRefs] = {}
     for rel in files:
         if rel in _TOP_FILES:
@@ -111,6 +126,13 @@ def load_specs(files: Mapping[str, bytes], *, label: str = "specs",
         if tid is None:
             if check_content:
                 one(TenantSpec, rel)  # misnamed, but its own problems are worth knowing
+            continue
+        entry = tenant_files.get(rel)
+        if isinstance(entry, Parsed):
+            # Valid: the cross-checks read a view of its JSON; the model is built when used
+            # (validate never needs it, plan needs every one).
+            tenants[tid] = entry
+            refs[tid] = tenant_refs_from_json(entry.data())
             continue
         parsed, raw = one(TenantSpec, rel)
         if parsed is not None:
@@ -149,7 +171,23 @@ def load_specs(files: Mapping[str, bytes], *, label: str = "specs",
             or directories is None:
         raise SpecInvalid(problems)
     return Specs(catalog=catalog, billing=billing, resellers=resellers,
-                 directories=directories, tenants=tenants)
+                 directories=directories,
+                 tenants=LazyTenants(tenants, sum(len(refs[t].users) for t in tenants)))
+
+
+def _tenant_files(files: Mapping[str, bytes], cache: ParseCache) -> dict[str, Entry | None]:
+    """Cache entries for every file that is not a top-level one, parsing the missing."""
+    blobs = {rel: blob_id(data) for rel, data in files.items() if rel not in _TOP_FILES}
+    wanted: dict[str, bytes] = {}
+    for rel, blob in blobs.items():
+        if blob not in wanted and cache.get(blob) is None:
+            wanted[blob] = files[rel]
+    if wanted:
+        parsed = parse_all(list(wanted), FromMemory(wanted), cache, same,
+                           parallel=sum(map(len, wanted.values())) >= PARALLEL_BYTES)
+        for blob, entry in parsed.items():
+            cache.remember(blob, entry)  # parsed in a worker: known here from now on
+    return {rel: cache.get(blob) for rel, blob in blobs.items()}
 
 
 def _tenant_id(rel: str, label: str, problems: list[Problem]) -> tuple[str | None, bool]:

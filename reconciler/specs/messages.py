@@ -106,6 +106,10 @@ def _show(value: object) -> str:
 
 def _pattern_message(pattern: str, given: object = None) -> str:
     from reconciler.specs import model as m
+    if pattern == m.NAME_PATTERN and isinstance(given, str):
+        bad = m.CONTROL_CHARACTER.search(given)
+        if bad is not None:
+            return f"contains the control character U+{ord(bad[0]):04X}; use plain text"
     # (what the value must be, an example); echoing the value is safe for these patterns.
     echoable = {
         m.ID_PATTERN: ("an id", ("use lower case letters, digits, '.', '_' or '-', "

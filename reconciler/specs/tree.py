@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterator, Mapping
 
+from reconciler.specs.cache import Parsed
 from reconciler.specs.model import (
     DEFAULT_DIRECTORIES,
     BillingSettings,
@@ -27,6 +28,30 @@ def tenant_path(tenant_id: str) -> str:
     return f"{TENANTS_DIR}{tenant_id}{TENANT_SUFFIX}"
 
 
+class LazyTenants(Mapping[str, TenantSpec]):
+    """Tenant models by id, each built from its cached JSON when first asked for.
+
+    ``validate`` needs only the cross-check view of each file, never the models; building
+    100,000 user models from JSON would be most of a warm run.
+    """
+
+    def __init__(self, tenants: Mapping[str, TenantSpec | Parsed], users: int) -> None:
+        self._tenants = dict(tenants)
+        self.users = users  # users in all tenants, without building a model
+
+    def __getitem__(self, tenant_id: str) -> TenantSpec:
+        value = self._tenants[tenant_id]
+        if isinstance(value, Parsed):
+            value = self._tenants[tenant_id] = value.spec()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tenants)
+
+    def __len__(self) -> int:
+        return len(self._tenants)
+
+
 @dataclass(frozen=True)
 class Specs:
     catalog: Catalog
@@ -34,6 +59,11 @@ class Specs:
     resellers: ResellerFile = ResellerFile()
     directories: DirectoriesFile = DEFAULT_DIRECTORIES
     tenants: Mapping[str, TenantSpec] = field(default_factory=dict)
+
+    def user_count(self) -> int:
+        if isinstance(self.tenants, LazyTenants):
+            return self.tenants.users
+        return sum(len(t.users) for t in self.tenants.values())
 
     def directory_id(self, tenant_id: str) -> str:
         """The directory a tenant lives in (cross-checks guarantee it resolves)."""

@@ -8,7 +8,7 @@ from tenantry.workspace import Workspace
 
 def run(ws: Workspace) -> int:
     specs = ws.load()  # raises SpecInvalid, which the error boundary prints line by line
-    users = sum(len(t.users) for t in specs.tenants.values())
+    users = specs.user_count()
     out(f"{ws.label}: valid ({len(specs.tenants)} tenants, {users} users, "
         f"{len(specs.catalog.products)} products)")
     return 0

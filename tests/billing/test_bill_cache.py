@@ -1,5 +1,6 @@
 """Re-runs (SPEC §6.5): byte-identical JSON, and tenant files parsed once, then cached under
-``.tenantry/cache/``.
+``.tenantry/cache/`` (``parsed/``: tenant file versions by blob id, shared with validate and
+plan; ``history/``: the seat history per billed commit; ``reports-v1/``: finished reports).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import pytest
 from billhelp import bill_raw, setup
 from conftest import Cli, SpecRepo, run_tenantry, tenant, user
 
-import reconciler.billing.records
 import reconciler.billing.run
+import reconciler.specs.cache
 
 CACHE = Path(".tenantry/cache")
 
@@ -40,18 +41,19 @@ def snapshot(root: Path) -> dict[str, int]:
 
 
 def tenant_entries(root: Path) -> dict[str, int]:
-    return {k: v for k, v in snapshot(root).items() if k.startswith("tenants-")}
+    return {k: v for k, v in snapshot(root).items() if k.startswith("parsed/")}
 
 
 def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Calls that parse a tenant file version (in this process: these histories are small)."""
     calls: list[Any] = []
-    real = reconciler.billing.records.parse
+    real = reconciler.specs.cache.parse
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(reconciler.billing.records, "parse", counting)
+    monkeypatch.setattr(reconciler.specs.cache, "parse", counting)
     return calls
 
 
@@ -63,12 +65,20 @@ def test_rerun_is_byte_identical_and_uses_the_cache(repo: SpecRepo, cli: Cli,
     # One entry per distinct tenant file version: one 1 + two 1 + 5 = 7
     assert len(cached) == 7
 
-    # Another span over the same history parses no tenant file: every version comes from
-    # the tenant cache (a repeat of the same span would be answered by the report cache).
+    # Another span over the same history parses no tenant file: the history comes from the
+    # snapshot of this commit (a repeat of the same span would come from the report cache).
     calls = count_parses(monkeypatch)
     other = bill_raw(cli, "--from", "2026-04-01", "--to", "2026-04-20")
     assert other != first and calls == []
     assert tenant_entries(CACHE) == cached  # nothing rewritten, nothing added
+
+    # Without the snapshot, every version still comes from the parse cache.
+    cold = bill_raw_cold(cli, "--from", "2026-04-02", "--to", "2026-04-20",
+                         monkeypatch=monkeypatch)
+    calls.clear()
+    shutil.rmtree(CACHE / "history")
+    assert bill_raw(cli, "--from", "2026-04-02", "--to", "2026-04-20") == cold
+    assert calls == [] and tenant_entries(CACHE) == cached
 
     # Without the cache the same bytes come out, and the same entries are written again
     # (whether parsed here or in worker processes).
@@ -107,12 +117,34 @@ def test_default_span_and_no_cache_are_never_cached(repo: SpecRepo, cli: Cli,
     assert not CACHE.exists()
 
 
-def test_damaged_cache_entry_is_ignored(repo: SpecRepo, cli: Cli) -> None:
+def bill_raw_cold(cli: Cli, *args: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The report with every cache bypassed: parsed and walked from scratch."""
+    with monkeypatch.context() as patch:
+        patch.setenv("TENANTRY_NO_CACHE", "1")
+        return bill_raw(cli, *args)
+
+
+def test_damaged_cache_entries_are_parsed_again(repo: SpecRepo, cli: Cli,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     history(repo)
     first = bill_raw(cli, "--period", "2026-04")
-    for path in sorted(CACHE.rglob("*.json"))[:3]:
-        path.write_text("{not json")
+    shutil.rmtree(CACHE / "reports-v1")
+    shutil.rmtree(CACHE / "history")
+    entries = sorted(p for p in (CACHE / "parsed").rglob("*") if p.is_file())
+    assert len(entries) == 7
+    entries[0].write_bytes(entries[0].read_bytes()[:-20])  # truncated
+    data = bytearray(entries[1].read_bytes())
+    data[-5] ^= 1  # one bit flipped in the body: still well-formed JSON
+    entries[1].write_bytes(bytes(data))
+    entries[2].write_bytes(entries[3].read_bytes())  # another version's entry
+    calls = count_parses(monkeypatch)
     assert bill_raw(cli, "--period", "2026-04") == first
+    assert len(calls) == 3  # exactly the three damaged versions, parsed again ...
+    calls.clear()
+    shutil.rmtree(CACHE / "reports-v1")
+    shutil.rmtree(CACHE / "history")
+    assert bill_raw(cli, "--period", "2026-04") == first
+    assert calls == []  # ... and rewritten whole
 
 
 def test_byte_identical_across_processes(repo: SpecRepo) -> None:
