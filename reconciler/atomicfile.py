@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` via a temporary file in the same folder, then rename it into place.
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> None:
+    """Write ``data`` (or its pieces, in order) via a temporary file in the same folder,
+    then rename it into place.
 
     ``durable`` fsyncs before the rename (reports people rely on); caches skip it, since a
     lost entry only costs a recomputation. The file gets the usual permissions for the
@@ -20,7 +22,10 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                handle.writelines(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

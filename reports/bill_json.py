@@ -53,32 +53,45 @@ def render(report: BillReport) -> str:
     string encoder (the bytes ``_compact`` would give, at a third of the cost).
     """
     doc = document(report, lines=False)
-    parts = []
-    for key, value in doc.items():
+    # One join at the end: the lines are ~70 MB on a large history, so every intermediate
+    # concatenation would copy all of them again.
+    out = ["{\n"]
+    for number, (key, value) in enumerate(doc.items()):
+        out.append((",\n" if number else "") + f"  {json.dumps(key)}: ")
         if key == "lines" and report.lines:
-            items = ",\n".join(_lines(report))
-            parts.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
+            out.append("[\n")
+            out.extend(_joined(_lines(report)))
+            out.append("\n  ]")
         elif isinstance(value, list) and value:
-            items = ",\n".join("    " + _compact(item) for item in value)
-            parts.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
+            out.append("[\n")
+            out.extend(_joined("    " + _compact(item) for item in value))
+            out.append("\n  ]")
         else:
-            parts.append(f"  {json.dumps(key)}: {_compact(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            out.append(_compact(value))
+    out.append("\n}\n")
+    return "".join(out)
+
+
+def _joined(items: Iterator[str]) -> Iterator[str]:
+    """The items with ",\n" between them."""
+    for number, item in enumerate(items):
+        if number:
+            yield ",\n"
+        yield item
 
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-_LINE = ('    {{"tenant": {}, "tenant_name": {}, "user": {}, "upn": {}, "display_name": {}, '
-         '"sku": {}, "days": {}, "billable_days": {}, "amount": {}, "billable": {}, '
-         '"reasons": {}, "bill_to": {}, "changed_by": {}, "commit": {}}}')
-
-
 def _lines(report: BillReport) -> Iterator[str]:
     """Each seat line as ``"    " + _compact(item)`` would write it (tests compare both)."""
-    quoted: dict[str, str] = {}  # tenants, SKUs, authors, commits recur on many lines
+    # Most fields recur: a user's names on each of its SKUs, a tenant's on all its seats,
+    # reasons and amounts per class of seat, authors and commits on many seats.
+    quoted: dict[str, str] = {}
+    heads: dict[tuple[str, str, str, str, str], str] = {}
     amounts: dict[Decimal, str] = {}
+    reasons: dict[tuple[str, ...], str] = {}
     places = report.minor_units
 
     def q(text: str) -> str:
@@ -87,16 +100,22 @@ def _lines(report: BillReport) -> Iterator[str]:
             found = quoted[text] = encode_basestring(text)
         return found
 
-    template = _LINE.format
     for x in report.lines:
+        who = (x.tenant, x.tenant_name, x.user, x.upn, x.display_name)
+        head = heads.get(who)
+        if head is None:
+            head = heads[who] = (
+                f'    {{"tenant": {q(x.tenant)}, "tenant_name": {q(x.tenant_name)}, '
+                f'"user": {encode_basestring(x.user)}, "upn": {encode_basestring(x.upn)}, '
+                f'"display_name": {encode_basestring(x.display_name)}, "sku": ')
         if x.amount is None:
             amount = "null"
-        else:
-            amount = amounts.get(x.amount)  # type: ignore[assignment]
-            if amount is None:
-                amount = amounts[x.amount] = encode_basestring(fmt(x.amount, places))
-        reasons = "[" + ", ".join(map(q, x.reasons)) + "]" if x.reasons else "[]"
-        yield template(q(x.tenant), q(x.tenant_name), q(x.user), encode_basestring(x.upn),
-                       encode_basestring(x.display_name), q(x.sku), x.days, x.billable_days,
-                       amount, "true" if x.billable else "false", reasons, q(x.bill_to),
-                       q(x.changed_by), q(x.commit))
+        elif (amount := amounts.get(x.amount)) is None:  # type: ignore[assignment]
+            amount = amounts[x.amount] = encode_basestring(fmt(x.amount, places))
+        why = reasons.get(x.reasons)
+        if why is None:
+            why = reasons[x.reasons] = "[" + ", ".join(map(q, x.reasons)) + "]"
+        yield (f'{head}{q(x.sku)}, "days": {x.days}, "billable_days": {x.billable_days}, '
+               f'"amount": {amount}, "billable": {"true" if x.billable else "false"}, '
+               f'"reasons": {why}, "bill_to": {q(x.bill_to)}, '
+               f'"changed_by": {q(x.changed_by)}, "commit": {q(x.commit)}}}')

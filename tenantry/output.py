@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Iterable
 
 from reconciler import atomicfile
 
@@ -18,8 +19,10 @@ def err(text: str) -> None:
     sys.stderr.flush()
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file people rely on (reports, plans, schemas): atomic and fsynced."""
+def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
+    """Write a file people rely on (reports, plans, schemas): atomic and fsynced. ``data``
+    may come in pieces (a large plan), written as they come."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomicfile.write_atomic(path, data.encode() if isinstance(data, str) else data)
+    atomicfile.write_atomic(path, data.encode() if isinstance(data, str) else data
+                            if isinstance(data, bytes) else (piece.encode() for piece in data))

@@ -63,7 +63,7 @@ class Broken:
     message: str
 
 
-def record(entry: ParseEntry) -> TenantRecord | Broken:
+def from_entry(entry: ParseEntry) -> TenantRecord | Broken:
     """What billing keeps of one parsed tenant file version."""
     if isinstance(entry, Invalid):
         return Broken(entry.describe())

@@ -13,7 +13,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable
 
-from reconciler.billing import ranges as R
 from reconciler.billing.calendar import Clock, Span
 from reconciler.billing.history import History
 from reconciler.billing.money import round_money, round_quantity
@@ -26,7 +25,7 @@ from reconciler.billing.report import (
     SpanInfo,
     Statement,
 )
-from reconciler.billing.seat_charges import ZERO, ChargedSeat, SeatEngine
+from reconciler.billing.seat_charges import ZERO, ChargedSeat, SeatClass, SeatEngine
 from reconciler.billing.terms import BillTo, Terms
 
 
@@ -164,16 +163,13 @@ def _statements(terms: Terms, seats: list[ChargedSeat],
             for rid in terms.statement_resellers(tenant):
                 rows[rid][amount] += 1
     else:
-        chains: dict[str, list[str]] = {}
-        for seat in seats:
-            listed = seat.facts.list_amount
-            if seat.facts.charged and listed is not None:
-                tenant = seat.key[0]
-                chain = chains.get(tenant)
-                if chain is None:
-                    chain = chains[tenant] = terms.statement_resellers(tenant)
-                for rid in chain:
-                    rows[rid][listed] += 1
+        # Counted per class first (an identity hash), then per amount.
+        per_class: Counter[tuple[str, SeatClass]] = Counter(
+            (seat.key[0], seat.facts) for seat in seats
+            if seat.facts.charged and seat.facts.list_amount is not None)
+        for (tenant, facts), count in per_class.items():
+            for rid in terms.statement_resellers(tenant):
+                rows[rid][facts.list_amount] += count  # type: ignore[index]
     out = []
     # Every reseller gets a statement (SPEC §6.3), 0.00 when nothing beneath it was charged.
     for rid in sorted(terms.resellers):

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from reconciler.billing.calendar import Clock, Period, Span
 from reconciler.billing.history import History, Walk, tenant_of
-from reconciler.billing.records import Broken, TenantRecord, record
+from reconciler.billing.records import Broken, TenantRecord, from_entry
 from reconciler.billing.report import BillReport
 from reconciler.billing.rollups import bill
 from reconciler.billing.snapshot import Snapshots
@@ -152,9 +152,9 @@ def _records(repo: Repo, commits: list[LogCommit],
                     out[blob] = MISSING
                     wanted.append(blob)
                 else:
-                    out[blob] = record(entry)
+                    out[blob] = from_entry(entry)
     if wanted:
-        out.update(parse_all(wanted, partial(read_blobs, repo.root), cache, record,
+        out.update(parse_all(wanted, partial(read_blobs, repo.root), cache, from_entry,
                              parallel=len(wanted) >= PARALLEL_MIN))
     return out
 

@@ -92,6 +92,9 @@ class SeatEngine:
         self._periods: dict[int, tuple[int, int]] = {}  # day -> (period end, days in period)
         self._tenant_names: dict[str, str] = {}
         self._upns: dict[tuple[str, str], UpnDays] = {}
+        self._forever: dict[tuple[int, ...], UpnDays] = {}
+        # The days of a seat held through the whole span (most seats): one shared value.
+        self._whole: R.Range = (span.start.toordinal(), span.end.toordinal())
         self._classes: dict[tuple[object, ...], SeatClass] = {}
 
     # --- which seats, which days --------------------------------------------------------
@@ -110,6 +113,8 @@ class SeatEngine:
             yield self._seat(key, tuple(grouped[key]))
 
     def _days(self, i: Interval) -> R.Range:
+        if i.start <= self.first and (i.end is None or i.end >= self.after):
+            return self._whole
         first = self.clock.day_of(max(i.start, self.first))
         if i.end is None or i.end >= self.after:
             last = self.span.end
@@ -187,13 +192,17 @@ class SeatEngine:
 
     # --- names and provenance -----------------------------------------------------------
 
-    def _upn_days(self, tenant: str, user: str) -> tuple[tuple[R.Range, tuple[int, ...]], ...]:
+    def _upn_days(self, tenant: str, user: str) -> UpnDays:
         """Each UPN the user had, as the days it was the UPN at the end of the day and the
         rules its UPN matches."""
         entries = self.history.user_names[(tenant, user)]
         rules = self.terms.user_rules
-        if len(entries) == 1:
-            return (((R.NEG, R.POS), rules(entries[0][1])),)
+        if len(entries) == 1:  # never renamed: one shared value per set of rules
+            matched = rules(entries[0][1])
+            found = self._forever.get(matched)
+            if found is None:
+                found = self._forever[matched] = (((R.NEG, R.POS), matched),)
+            return found
         out: list[tuple[R.Range, tuple[int, ...]]] = []
         for index, (at, upn, _) in enumerate(entries):
             first = R.NEG if index == 0 else self.clock.day_of(at).toordinal()

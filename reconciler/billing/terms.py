@@ -47,7 +47,6 @@ class Terms:
         self.resellers = resellers.resellers
         self.tenants = tenants
         self._rules = [_CompiledRule(rule) for rule in billing.rules]
-        self._user_rules: dict[str, tuple[int, ...]] = {}
 
     def bill_to(self, tenant: str) -> BillTo:
         """Aggregate chains bill the top-most aggregate reseller at its price (SPEC §6.3)."""
@@ -119,12 +118,8 @@ class Terms:
         return out
 
     def user_rules(self, upn: str) -> tuple[int, ...]:
-        """Indexes of the rules whose user globs match this UPN (memoised: asked per user)."""
-        found = self._user_rules.get(upn)
-        if found is None:
-            found = self._user_rules[upn] = tuple(
-                i for i, rule in enumerate(self._rules) if rule.users(upn))
-        return found
+        """Indexes of the rules whose user globs match this UPN."""
+        return tuple([i for i, rule in enumerate(self._rules) if rule.users(upn)])
 
     def price(self, sku: str, day: dt.date) -> Fraction:
         return Fraction(self.catalog.products[sku].price_on(day))

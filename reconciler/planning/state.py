@@ -6,7 +6,7 @@ sku ids; no server-managed fields), so the diff compares like with like.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 # Attribute names as they appear in plans, in display order. ``enabled`` and ``skus`` have
@@ -30,8 +30,10 @@ class UserState:
     def project(self, managed: frozenset[str], skus: frozenset[str]) -> UserState:
         """Keep only what a directory manages; the rest is blanked on both sides."""
         blank: dict[str, None] = {
-            f.name: None for f in fields(self)
-            if f.name in ATTRIBUTES and f.name not in managed and f.name != "upn"}
+            name: None for name in ATTRIBUTES
+            if name not in managed and name != "upn" and getattr(self, name) is not None}
+        if not blank and self.skus <= skus:
+            return self  # nothing to drop (the local directory keeps everything)
         return replace(self, skus=self.skus & skus, **blank)  # type: ignore[arg-type]
 
 

@@ -7,7 +7,7 @@ navigation) are this package's own business.
 """
 
 from reconciler.specs.cache import Entry as ParseEntry
-from reconciler.specs.cache import Invalid, Parsed, ParseCache, blob_id
+from reconciler.specs.cache import Invalid, ParseCache, Parsed, blob_id
 from reconciler.specs.documents import DocumentInvalid, parse
 from reconciler.specs.loading import load_specs, read_tree
 from reconciler.specs.model import (

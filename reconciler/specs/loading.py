@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from reconciler.errors import Problem, SpecInvalid, UserError
 from reconciler.specs import yamlsafe
-from reconciler.specs.cache import Entry, Parsed, ParseCache, blob_id
+from reconciler.specs.cache import Entry, ParseCache, Parsed, blob_id
 from reconciler.specs.crosscheck import (
     Finding,
     Known,
@@ -39,6 +39,7 @@ from reconciler.specs.model import (
     ResellerFile,
     TenantSpec,
 )
+from reconciler.specs.parsepool import FromMemory, gc_paused, parse_all, same
 from reconciler.specs.tree import (
     BILLING,
     CATALOG,
@@ -49,7 +50,6 @@ from reconciler.specs.tree import (
     LazyTenants,
     Specs,
 )
-from reconciler.specs.parsepool import FromMemory, gc_paused, parse_all, same
 from reconciler.specs.yamlpos import position
 
 M = TypeVar("M", bound=BaseModel)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Sequence
 
 from reconciler.planning.plan import Plan
 from reconciler.planning.planner import make_plan, select_tenants
-from reconciler.specs.tree import Specs
+from reconciler.specs import Specs, gc_paused
 from reports import plan_markdown, plan_text
 from tenantry import __version__
 from tenantry.options import parse_shard
@@ -19,7 +20,9 @@ FORMATS = ("text", "json", "markdown")
 
 def compute(ws: Workspace, specs: Specs, tenants: Sequence[str], shard: str | None) -> Plan:
     chosen = select_tenants(specs, tenants, parse_shard(shard))
-    with ws.directories(specs) as pool:
+    # A first plan builds ~300,000 changes that all stay alive: without the pause, the
+    # collector walks them again and again (half the time of a 100,000-user plan).
+    with gc_paused(), ws.directories(specs) as pool:
         return make_plan(specs, chosen, pool, revision=ws.repo.head() if ws.repo else None,
                          dirty=ws.specs_dirty(), tool_version=__version__)
 
@@ -38,8 +41,13 @@ def run(ws: Workspace, *, tenants: Sequence[str], shard: str | None, fmt: str,
     plan = compute(ws, specs, tenants, shard)
     if out_file is not None:
         # The saved plan is always the JSON document; apply reads it back.
-        write_atomic(ws.cwd / out_file, plan.to_json())
-    out(render(plan, fmt).rstrip("\n"))
+        write_atomic(ws.cwd / out_file, plan.json_chunks())
+    if fmt == "json":
+        for chunk in plan.json_chunks():  # streamed: a first plan can be ~130 MB of JSON
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+    else:
+        out(render(plan, fmt).rstrip("\n"))
     if out_file is not None and fmt != "json":
         err(f"Saved the plan to {out_file}; apply it with: tenantry apply {out_file}")
     if plan.errors():
