@@ -20,7 +20,7 @@ The history:
 Every tenant file at every commit is a valid spec. ``--check`` proves it for a small repo.
 The same arguments (including ``--end``) always produce the same commits, byte for byte.
 
-Usage: python bench/gen_history.py [--tenants 1000] [--users 100] [--commits 5000]
+Usage: python -m bench.gen_history [--tenants 1000] [--users 100] [--commits 5000]
                                    [--seed 1] [--merge-every 200] [--end ISO] [--check]
                                    OUT_DIR
 """
@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from historylib import cat_blobs, git
+from bench.historylib import cat_blobs, git
 
 MAIN_REF = "refs/heads/main"
 FEATURE_REF = "refs/heads/feature"  # reused by every feature branch, deleted at the end

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,3 +66,22 @@ def tenant_blobs(repo: Path, rev: str = "HEAD") -> list[bytes]:
     shas = distinct_blobs(repo, rev)
     blobs = cat_blobs(repo, shas)
     return [blobs[sha] for sha in shas]
+
+
+def commit_on(repo: Path, base: str, path: str, content: bytes, message: str) -> str:
+    """A new commit on top of ``base`` that sets ``path`` to ``content``; the work tree, the
+    index and every ref stay as they are (bill it with ``--rev``)."""
+    blob = subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"],
+                          input=content, capture_output=True, check=True).stdout.decode().strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        for args in (["read-tree", base],
+                     ["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"]):
+            subprocess.run(["git", "-C", str(repo), *args], env=env, check=True)
+        tree = subprocess.run(["git", "-C", str(repo), "write-tree"], env=env,
+                              capture_output=True, check=True, text=True).stdout.strip()
+    ident = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.net",
+             "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.net"}
+    return subprocess.run(["git", "-C", str(repo), "commit-tree", tree, "-p", base, "-m",
+                           message], env={**os.environ, **ident}, capture_output=True,
+                          check=True, text=True).stdout.strip()

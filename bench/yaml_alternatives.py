@@ -1,10 +1,10 @@
 """YAML loaders compared on real tenant blobs (input for the design note; not a dependency).
 
-Reads every distinct tenant blob of OUT_DIR's first-parent history (see bill_bench.py) and
+Reads every distinct tenant blob of OUT_DIR's first-parent history (see ``python -m bench``) and
 times each loader that is importable in the running interpreter over all of them:
 
 * project parse        ``reconciler.specs.parse(TenantSpec, data)``: load + validate
-* project load         ``reconciler.yamlsafe.load(data)``: libyaml + our strict constructor
+* project load         ``reconciler.specs.yamlsafe.load(data)``: libyaml + our strict constructor
 * pydantic only        ``TenantSpec.model_validate`` on values loaded beforehand
 * PyYAML CSafeLoader   ``yaml.load(data, Loader=yaml.CSafeLoader)`` (libyaml, stock constructor)
 * ruamel C safe        ``YAML(typ="safe", pure=False).load(data)``
@@ -12,12 +12,13 @@ times each loader that is importable in the running interpreter over all of them
 * rapidyaml -> Python  the tree walked into dicts/tuples/str in Python (scalars left untyped)
 * yaml-rs              ``yaml_rs.loads(text)`` (Rust, returns Python objects)
 
-The alternatives are installed only in a throwaway venv, e.g.:
-    python3 -m venv /tmp/yamlalt && /tmp/yamlalt/bin/pip install rapidyaml yaml-rs pyyaml \
+The alternatives are installed only in a throwaway venv (ALT below: any folder), from the
+repository's top folder:
+    python3 -m venv ALT && ALT/bin/pip install rapidyaml yaml-rs pyyaml \
         'ruamel.yaml[oldlibyaml]' pydantic
-    PYTHONPATH=$PWD /tmp/yamlalt/bin/python bench/yaml_alternatives.py OUT_DIR
+    PYTHONPATH=$PWD ALT/bin/python -m bench.yaml_alternatives OUT_DIR
 
-Usage: python bench/yaml_alternatives.py [--limit N] [--repeat R] OUT_DIR
+Usage: python -m bench.yaml_alternatives [--limit N] [--repeat R] OUT_DIR
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from historylib import tenant_blobs
+from bench.historylib import tenant_blobs
 
 Loader = Callable[[bytes], Any]
 

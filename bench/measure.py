@@ -1,0 +1,164 @@
+"""Running a command and measuring it: wall time, CPU time and peak memory of the process
+tree, read from ``wait4`` (no GNU time needed), and the machine's load while it ran."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One run: seconds of wall time, CPU seconds (user + system, the command and the
+    processes it waited for), peak resident memory in bytes, exit code."""
+
+    wall: float
+    cpu: float
+    rss: int
+    code: int = 0
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+
+def run(argv: Sequence[str], *, stdout: Path | None = None, cwd: Path | None = None) -> Sample:
+    """Run ``argv`` (its output to ``stdout``, or discarded) and measure it."""
+    with open(stdout or os.devnull, "wb") as sink:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=sink, stderr=subprocess.PIPE, cwd=cwd)
+        assert proc.stderr is not None
+        err = proc.stderr.read()  # a command that writes a lot to stderr must not block
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stderr.close()
+    # ru_maxrss is in KiB on Linux; covers the command and the children it waited for.
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024,
+                  proc.returncode, err.decode(errors="replace"))
+
+
+def timed(func: Callable[[], Any]) -> Sample:
+    """Measure a function in this process (CPU time of this process only; no RSS)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    func()
+    return Sample(time.perf_counter() - start, time.process_time() - cpu, 0)
+
+
+@dataclass
+class Figure:
+    """A measured figure: its runs, and what it is compared with."""
+
+    key: str
+    label: str
+    samples: list[Sample] = field(default_factory=list)
+    floor: float | None = None  # seconds
+    floor_label: str = ""
+    target: float | None = None  # a ratio to the floor, or seconds when absolute
+    absolute: bool = False  # target in seconds, not a ratio
+    rss_limit: int | None = None  # bytes
+    note: str = ""
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    extrapolated: float | None = None  # seconds, for figures measured on a slice
+
+    @property
+    def walls(self) -> list[float]:
+        return [s.wall for s in self.samples]
+
+    @property
+    def median(self) -> float | None:
+        if self.extrapolated is not None:
+            return self.extrapolated
+        return statistics.median(self.walls) if self.samples else None
+
+    @property
+    def cpu(self) -> float | None:
+        return statistics.median([s.cpu for s in self.samples]) if self.samples else None
+
+    @property
+    def spread(self) -> tuple[float, float] | None:
+        return (min(self.walls), max(self.walls)) if self.samples else None
+
+    @property
+    def rss(self) -> int | None:
+        peaks = [s.rss for s in self.samples if s.rss]
+        return max(peaks) if peaks else None
+
+    @property
+    def failed(self) -> list[Sample]:
+        return [s for s in self.samples if not s.ok]
+
+    @property
+    def ratio(self) -> float | None:
+        if self.median is None or not self.floor:
+            return None
+        return self.median / self.floor
+
+    @property
+    def verdict(self) -> str:
+        if self.failed:
+            return "FAILED"
+        checks: list[bool] = []
+        if self.target is not None:
+            value = self.median if self.absolute else self.ratio
+            if value is not None:
+                checks.append(value <= self.target)
+        if self.rss_limit is not None and self.rss is not None:
+            checks.append(self.rss < self.rss_limit)
+        if not checks:
+            return ""
+        return "PASS" if all(checks) else "FAIL"
+
+    def target_text(self) -> str:
+        parts = []
+        if self.target is not None:
+            parts.append(f"<= {self.target:g} s" if self.absolute else f"<= {self.target:g}x")
+        if self.rss_limit is not None:
+            parts.append(f"< {self.rss_limit / 1e9:g} GB")
+        return ", ".join(parts)
+
+    def as_json(self) -> dict[str, Any]:
+        spread = self.spread
+        return {
+            "key": self.key, "figure": self.label, "runs": len(self.samples),
+            "median_s": self.median, "min_s": spread[0] if spread else None,
+            "max_s": spread[1] if spread else None, "cpu_median_s": self.cpu,
+            "walls_s": self.walls, "peak_rss_bytes": self.rss,
+            "floor": {"figure": self.floor_label, "seconds": self.floor} if self.floor else None,
+            "ratio": self.ratio, "target": self.target_text() or None, "verdict": self.verdict,
+            "extrapolated": self.extrapolated is not None, "note": self.note,
+            "load_before_after": list(self.load),
+            "errors": [s.stderr.strip().splitlines()[-1:] for s in self.failed],
+        }
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        memory = 0
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": memory,
+            "python": sys.version.split()[0], "platform": platform.platform(), "git": git}
