@@ -1,8 +1,7 @@
 """The one module that talks to git.
 
 Plan/apply need little: where the repository is, HEAD, whether the specs are dirty, and a
-note on the applied commit. GitPython finds the repository; everything else is plain git
-commands, which is what GitPython runs underneath anyway.
+note on the applied commit; billing streams the history. All of it is plain git commands.
 """
 
 from __future__ import annotations
@@ -81,16 +80,20 @@ class Repo:
 
 
 def discover(path: Path) -> Repo | None:
-    """The git repository containing ``path``, or None."""
-    import git  # GitPython: imported here so that commands without git stay fast
+    """The git repository (with a work tree) containing ``path``, or None.
 
+    One ``git rev-parse`` (~5 ms) rather than GitPython, whose import alone costs ~0.1 s of
+    every command's start-up.
+    """
     try:
-        found = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                              capture_output=True, check=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # no git, or no such folder
+    top = proc.stdout.decode(errors="surrogateescape").strip()
+    if proc.returncode != 0 or not top:
         return None
-    if found.working_tree_dir is None:
-        return None
-    return Repo(Path(found.working_tree_dir).resolve())
+    return Repo(Path(top).resolve())
 
 
 # --- history for billing: one streaming log, one blob reader ------------------------------

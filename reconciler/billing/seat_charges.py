@@ -8,7 +8,6 @@ result, which is computed once per class.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, NamedTuple
@@ -102,15 +101,20 @@ class SeatEngine:
     def seats(self) -> Iterable[ChargedSeat]:
         if self.span.days == 0:
             return
-        grouped: dict[SeatKey, list[Interval]] = defaultdict(list)
         first, after = self.first, self.after
-        for i in self.history.intervals:
-            # Overlaps the span (inlined: this runs for every interval of the history).
-            if i.start < after and (i.end is None or i.end > first
-                                    or (i.end == i.start and i.start >= first)):
-                grouped[i.key].append(i)  # (the last case: held for an instant, in the span)
-        for key in sorted(grouped):
-            yield self._seat(key, tuple(grouped[key]))
+        for key, intervals in self.history.by_seat():
+            # The intervals that overlap the span (inlined: this runs for every interval of
+            # the history; the last case is a seat held for an instant, within the span).
+            if len(intervals) == 1:  # most seats
+                i = intervals[0]
+                if i.start < after and (i.end is None or i.end > first
+                                        or (i.end == i.start and i.start >= first)):
+                    yield self._seat(key, (i,))
+                continue
+            live = tuple([i for i in intervals if i.start < after and (
+                i.end is None or i.end > first or (i.end == i.start and i.start >= first))])
+            if live:
+                yield self._seat(key, live)
 
     def _days(self, i: Interval) -> R.Range:
         if i.start <= self.first and (i.end is None or i.end >= self.after):

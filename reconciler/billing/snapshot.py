@@ -112,7 +112,8 @@ def encode(walk: Walk) -> tuple[Any, ...]:
         FORMAT, walk.last, walk.clock,
         [(s.sha, s.at, s.author) for s in stamps],
         [(i.key, i.start, index[i.added.sha], i.end,
-          None if i.removed is None else index[i.removed.sha]) for i in h.intervals],
+          None if i.removed is None else index[i.removed.sha])
+         for _, intervals in h.by_seat() for i in intervals],
         list(h.user_names.items()),
         h.tenant_names,
         {tenant: _record(r) for tenant, r in h.last_record.items()},
@@ -138,11 +139,14 @@ def decode(data: tuple[Any, ...]) -> Walk:
         present=set(present),
         broken=[(stamps[n], path, message) for n, path, message in broken],
         stamps={stamp.sha: stamp for stamp in stamps}, tree=tree)
-    walk_state = {}
-    for tenant, users in state.items():
-        kept = last_record[tenant].users if users is None \
-            else tuple(UserRecord(*u) for u in users)
-        walk_state[tenant] = {u.uid: u for u in kept}
+    history.grouped_in_order()
+    def walk_state() -> dict[str, dict[str, UserRecord]]:
+        out = {}
+        for tenant, users in state.items():
+            kept = last_record[tenant].users if users is None \
+                else tuple(UserRecord(*u) for u in users)
+            out[tenant] = {u.uid: u for u in kept}
+        return out
     return Walk(history, walk_state, clock, last)
 
 

@@ -126,28 +126,31 @@ class Terms:
 
 
 class _CompiledRule:
-    """A rule's globs as one case-insensitive matcher each, memoised per value (hot path:
-    every seat of every tenant asks every rule)."""
+    """A rule's globs as one case-insensitive matcher each, memoised per tenant and SKU
+    (hot path: every seat of every tenant asks every rule)."""
 
     def __init__(self, rule: Rule) -> None:
         self.name = rule.name
         self.window: Range = (rule.start.toordinal() if rule.start else NEG,
                               rule.end.toordinal() if rule.end else POS)
-        self.users = _matcher(rule.users)
+        # UPNs are asked once per user and never again: not memoised.
+        self.users = _matcher(rule.users, memo=False)
         self.tenants = _matcher(rule.tenants)
         self.skus = _matcher(rule.skus)
 
 
-def _matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
+def _matcher(globs: tuple[str, ...], *, memo: bool = True) -> Callable[[str], bool]:
     """Whether a value matches any of the globs, case-insensitively (SPEC §2: UPN globs)."""
     if "*" in globs:
         return lambda value: True
     pattern = re.compile("|".join(f"(?:{fnmatch.translate(g.lower())})" for g in globs))
-    memo: dict[str, bool] = {}
+    if not memo:
+        return lambda value: pattern.match(value.lower()) is not None
+    seen: dict[str, bool] = {}
 
     def matches(value: str) -> bool:
-        found = memo.get(value)
+        found = seen.get(value)
         if found is None:
-            found = memo[value] = pattern.match(value.lower()) is not None
+            found = seen[value] = pattern.match(value.lower()) is not None
         return found
     return matches

@@ -154,6 +154,7 @@ class ParseCache:
         self.memory = memory
         self._memory: dict[str, Entry] = {}
         self._made = False
+        self._folders: set[str] = set()  # fan-out folders known to exist
         self.hits = 0  # entries read from disk
 
     def _path(self, blob: str) -> Path:
@@ -184,7 +185,9 @@ class ParseCache:
         try:
             if not self._made:
                 self._prepare()
-            path.parent.mkdir(exist_ok=True)
+            if blob[:2] not in self._folders:
+                path.parent.mkdir(exist_ok=True)
+                self._folders.add(blob[:2])
             write_atomic(path, encode(blob, entry), durable=False)
         except OSError:
             pass  # a cache that cannot be written only costs time next run

@@ -132,7 +132,9 @@ def _load(files: Mapping[str, bytes], label: str, cache: ParseCache) -> Specs:
             # Valid: the cross-checks read a view of its JSON; the model is built when used
             # (validate never needs it, plan needs every one).
             tenants[tid] = entry
-            refs[tid] = tenant_refs_from_json(entry.data())
+            built = entry.built  # parsed by this process: its model is at hand
+            refs[tid] = tenant_refs(built) if built is not None \
+                else tenant_refs_from_json(entry.data())
             continue
         parsed, raw = one(TenantSpec, rel)
         if parsed is not None:

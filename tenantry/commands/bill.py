@@ -56,8 +56,9 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
     if output is not None:
         write_atomic(ws.cwd / output, data)
         err(f"wrote {output}")
-    elif isinstance(data, bytes):  # pragma: no cover - xlsx is refused above
+    elif isinstance(data, bytes):  # JSON (xlsx is refused above), as UTF-8 already
         sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     else:
         out(data.rstrip("\n"))
     if not (fmt == "table" and output is None):  # the table already shows its warnings
@@ -100,7 +101,7 @@ def _renderer(fmt: str) -> Callable[[BillReport], str | bytes]:
     # Renderers are imported on demand: openpyxl and jinja2 cost time to import.
     if fmt == "json":
         from reports import bill_json
-        return bill_json.render
+        return bill_json.render_bytes  # ~70 MB on a large history: never held as text
     if fmt == "csv":
         from reports import bill_csv
         return bill_csv.render
