@@ -1,8 +1,9 @@
-"""Running a command and measuring it: wall time, CPU time and peak memory of the process
-tree, read from ``wait4`` (no GNU time needed), and the machine's load while it ran."""
+"""Running a command and measuring it: wall time, CPU time and peak memory, read from
+``wait4`` in a small helper process (no GNU time needed), and the machine's load."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -31,20 +32,37 @@ class Sample:
         return self.code == 0
 
 
+class _Spawner:
+    """The helper process that starts commands (see ``bench.spawner``), started on first
+    use; the benchmark should use it before it grows."""
+
+    proc: subprocess.Popen[str] | None = None
+
+    @classmethod
+    def ask(cls, request: dict[str, Any]) -> dict[str, Any]:
+        if cls.proc is None:
+            cls.proc = subprocess.Popen([sys.executable, "-m", "bench.spawner"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, cwd=Path(__file__).parent.parent)
+        assert cls.proc.stdin is not None and cls.proc.stdout is not None
+        cls.proc.stdin.write(json.dumps(request) + "\n")
+        cls.proc.stdin.flush()
+        answer: dict[str, Any] = json.loads(cls.proc.stdout.readline())
+        return answer
+
+
+def start() -> None:
+    """Start the spawner now, while this process is still small."""
+    _Spawner.ask({"argv": ["true"], "stdout": None, "cwd": None})
+
+
 def run(argv: Sequence[str], *, stdout: Path | None = None, cwd: Path | None = None) -> Sample:
-    """Run ``argv`` (its output to ``stdout``, or discarded) and measure it."""
-    with open(stdout or os.devnull, "wb") as sink:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=sink, stderr=subprocess.PIPE, cwd=cwd)
-        assert proc.stderr is not None
-        err = proc.stderr.read()  # a command that writes a lot to stderr must not block
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        proc.stderr.close()
-    # ru_maxrss is in KiB on Linux; covers the command and the children it waited for.
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024,
-                  proc.returncode, err.decode(errors="replace"))
+    """Run ``argv`` (its output to ``stdout``, or discarded) and measure it: wall and CPU
+    time, and the peak RSS of the command (and the children it waited for)."""
+    answer = _Spawner.ask({"argv": list(argv), "stdout": str(stdout) if stdout else None,
+                           "cwd": str(cwd) if cwd else None})
+    return Sample(answer["wall"], answer["cpu"], answer["rss"], answer["code"],
+                  answer["stderr"])
 
 
 def timed(func: Callable[[], Any]) -> Sample:

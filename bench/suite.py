@@ -25,7 +25,7 @@ from typing import Any
 from bench import gen_history
 from bench.floors import naive_replay, parse_floor_head, parse_floor_history
 from bench.historylib import LOG_RAW_ARGS, commit_on, git
-from bench.measure import Figure, Sample, load, machine, run, timed
+from bench.measure import Figure, Sample, load, machine, run, start, timed
 
 PRESETS: dict[str, dict[str, int]] = {
     # name: repository (tenants x users x commits, merge every), runs, cold bill runs, and
@@ -242,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     preset = "quick" if args.quick else "large" if args.large else "default"
     params = PRESETS[preset]
+    start()  # before this process holds anything: see bench.spawner
     repo = (args.repo or Path(tempfile.gettempdir()) / f"tenantry-bench-{preset}").resolve()
     generated = ensure_repo(repo, params)
     period = last_closed_period(repo)
