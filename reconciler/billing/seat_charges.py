@@ -29,11 +29,13 @@ class SeatClass:
     seats fall into a few thousand classes, each computed once.
     """
 
-    __slots__ = ("counted", "billable", "reasons", "list_amount", "charged", "days",
-                 "billable_days", "_factor", "_amount")
+    __slots__ = ("tenant", "sku", "counted", "billable", "reasons", "list_amount", "charged",
+                 "days", "billable_days", "_factor", "_amount")
 
-    def __init__(self, counted: R.Ranges, billable: R.Ranges, reasons: tuple[str, ...],
-                 list_amount: Fraction | None, charged: bool) -> None:
+    def __init__(self, tenant: str, sku: str, counted: R.Ranges, billable: R.Ranges,
+                 reasons: tuple[str, ...], list_amount: Fraction | None,
+                 charged: bool) -> None:
+        self.tenant, self.sku = tenant, sku
         self.counted, self.billable, self.reasons = counted, billable, reasons
         self.list_amount = list_amount  # at list price; None in peak mode
         self.charged = charged  # has a charge (daily: billable days; snapshot: held at end)
@@ -165,7 +167,7 @@ class SeatEngine:
                 reasons.append(f"not held at the end of {end}")
         else:
             amount, charged = None, bool(billable)
-        return SeatClass(counted, billable, tuple(reasons), amount, charged)
+        return SeatClass(tenant, sku, counted, billable, tuple(reasons), amount, charged)
 
     # --- prices -------------------------------------------------------------------------
 
