@@ -52,7 +52,8 @@ def summary(plan: Plan) -> str:
     counts = plan.counts()
     # Users, not changes: a user renamed and disabled is one user to update.
     updated = {(c.tenant, c.user) for c in plan.changes()
-               if c.action in (Action.UPDATE, Action.ENABLE, Action.DISABLE)}
+               if c.action in (Action.UPDATE, Action.ENABLE, Action.DISABLE)} \
+        if counts["update"] or counts["enable"] or counts["disable"] else set()
     adopt = f"{counts['adopt']} to adopt, " if counts["adopt"] else ""
     return (f"Plan: {adopt}{counts['create']} to create, {len(updated)} to update, "
             f"{counts['delete']} to delete; {counts['assign']} SKUs to assign, "

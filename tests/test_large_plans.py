@@ -3,13 +3,17 @@ pieces that make exactly the one document, and the directory port is none the wi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from conftest import CATALOG, Cli, SpecRepo, tenant, user
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import reports.plan_text
+from reconciler.planning import digest
 from reconciler.planning.diff import diff_tenant
 from reconciler.planning.plan import Plan, TenantPlan
 from reconciler.planning.state import DirectoryObject, TenantSnapshot, UserState
@@ -110,3 +114,19 @@ def test_json_on_stdout_and_in_a_saved_plan_are_the_same_bytes(crowd: SpecRepo,
     assert shown.out == saved and json.loads(saved)["schema"] == "tenantry.plan/1"
     assert len(json.loads(saved)["tenants"]) == 3
     assert cli("apply", "saved.json").code == 0  # and apply takes it
+
+
+names = st.one_of(st.none(), st.text(max_size=8))
+
+
+@settings(max_examples=80, deadline=None)
+@given(users=st.dictionaries(
+    st.text(min_size=1, max_size=6),
+    st.builds(UserState, upn=st.text(max_size=10), display_name=st.text(max_size=10),
+              given_name=names, surname=names, usage_location=names, enabled=st.booleans(),
+              skus=st.frozensets(st.text(max_size=4), max_size=3)), max_size=5))
+def test_the_digest_template_writes_what_json_dumps_writes(users: dict[str, UserState]
+                                                           ) -> None:
+    assert digest._text(users) == digest.generic_text(users)
+    assert digest.desired_digest(users) == "sha256:" + hashlib.sha256(
+        digest.generic_text(users).encode()).hexdigest()

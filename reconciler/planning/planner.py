@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import fields
 from typing import Callable, Iterable, Sequence
 
 from reconciler.errors import DirectoryUnavailable, UserError
+from reconciler.planning import digest
 from reconciler.planning.diff import diff_tenant
 from reconciler.planning.directory import DirectoryReader, TenantTarget
 from reconciler.planning.plan import Plan, TenantPlan
@@ -103,19 +103,12 @@ def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> Tenant
 
 def desired_digest(users: dict[str, UserState]) -> str:
     """What a saved plan records of the specs it was made from (apply re-checks it)."""
-    return _digest(sorted((uid, _fields(state)) for uid, state in users.items()))
+    return digest.desired_digest(users)
 
 
 def snapshot_digest(snapshot: TenantSnapshot) -> str:
-    return _digest(sorted((o.object_id, o.marker, _fields(o.state)) for o in snapshot.objects))
-
-
-def _fields(state: UserState) -> dict[str, object]:
-    # dataclasses.asdict, without its deep copy of every value (100,000 users per plan).
-    return {name: getattr(state, name) for name in _STATE_FIELDS}
-
-
-_STATE_FIELDS = tuple(f.name for f in fields(UserState))
+    return _digest(sorted((o.object_id, o.marker, digest.fields_of(o.state))
+                          for o in snapshot.objects))
 
 
 def _digest(value: object) -> str:

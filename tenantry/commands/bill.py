@@ -47,7 +47,7 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         # Written to a file as is; only text for the terminal is decoded.
         data: str | bytes = raw if output is not None or fmt == "xlsx" else raw.decode()
     else:
-        with gc_paused():  # the report and its rendering hold ~1 GB on large histories
+        with gc_paused(freeze=True):  # the report and its rendering: ~1M objects
             report = run_bill(ws.repo, specs_rel, request, cache_dir, revisions)
             data = _render(report, fmt, color)
         warnings = list(report.warnings)

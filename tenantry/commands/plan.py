@@ -22,7 +22,7 @@ def compute(ws: Workspace, specs: Specs, tenants: Sequence[str], shard: str | No
     chosen = select_tenants(specs, tenants, parse_shard(shard))
     # A first plan builds ~300,000 changes that all stay alive: without the pause, the
     # collector walks them again and again (half the time of a 100,000-user plan).
-    with gc_paused(), ws.directories(specs) as pool:
+    with gc_paused(freeze=True), ws.directories(specs) as pool:
         return make_plan(specs, chosen, pool, revision=ws.repo.head() if ws.repo else None,
                          dirty=ws.specs_dirty(), tool_version=__version__)
 
