@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.errors import UserError
 from reconciler.gitrepo import Repo, discover
-from reconciler.specs.cache import ParseCache
+from reconciler.specs import ParseCache, gc_paused
 from reconciler.specs.loading import load_specs, read_tree
 from reconciler.specs.tree import Specs
 from tenantry.options import Options
@@ -53,9 +53,11 @@ class Workspace:
         return self.repo.root / CACHE
 
     def load(self) -> Specs:
-        # Unchanged tenant files come from the parse cache bill keeps too (by content).
-        return load_specs(read_tree(self.specs_dir), label=self.label,
-                          cache=ParseCache(self.cache_dir))
+        # Unchanged tenant files come from the parse cache bill keeps too (by content). The
+        # specs stay alive until the command ends: frozen, the collector never walks them.
+        with gc_paused(freeze=True):
+            return load_specs(read_tree(self.specs_dir), label=self.label,
+                              cache=ParseCache(self.cache_dir))
 
     def directories(self, specs: Specs, new_passwords: Path | None = None) -> DirectoryPool:
         """The spec's directories, opened on first use. ``new_passwords`` (relative to the
