@@ -10,6 +10,7 @@ saves one between runs), giving exactly the history a walk from the first commit
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -54,31 +55,63 @@ class History:
     broken: list[tuple[Stamp, str, str]] = field(default_factory=list)
     stamps: dict[str, Stamp] = field(default_factory=dict)  # sha -> stamp
     tree: dict[str, str] = field(default_factory=dict)  # spec path -> blob at the last commit
-    _by_seat: tuple[int, list[tuple[SeatKey, list[Interval]]]] | None = None
+    _seats: SeatIndex | None = None
 
     def by_seat(self) -> list[tuple[SeatKey, list[Interval]]]:
-        """Each seat with its intervals, oldest first; seats sorted by tenant, user, SKU.
-
-        Kept until the history grows (intervals are only ever added; closing one changes the
-        object that is listed here too). A snapshot stores intervals in this order, so a
-        loaded history is grouped without sorting ~200,000 seats again.
-        """
-        if self._by_seat is None or self._by_seat[0] != len(self.intervals):
-            grouped: dict[SeatKey, list[Interval]] = {}
-            for interval in self.intervals:
-                grouped.setdefault(interval.key, []).append(interval)
-            self._by_seat = (len(self.intervals), sorted(grouped.items()))
-        return self._by_seat[1]
+        """Each seat with its intervals, oldest first; seats sorted by tenant, user, SKU."""
+        if self._seats is None:
+            self._seats = SeatIndex()
+        return self._seats.update(self.intervals)
 
     def grouped_in_order(self) -> None:
         """Note that ``intervals`` are already in ``by_seat`` order (a loaded snapshot)."""
-        seats: list[tuple[SeatKey, list[Interval]]] = []
-        for interval in self.intervals:
-            if seats and seats[-1][0] == interval.key:
-                seats[-1][1].append(interval)
+        self._seats = SeatIndex.of_ordered(self.intervals)
+
+
+class SeatIndex:
+    """Intervals grouped by seat, seats in key order, brought up to date as intervals are
+    added (intervals are only ever added; closing one changes the object listed here too).
+
+    A snapshot stores intervals in this order, so a loaded history is grouped without
+    sorting ~200,000 seats, and a new commit's few intervals are filed in place.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0  # intervals filed so far
+        self.seats: list[tuple[SeatKey, list[Interval]]] = []
+        self._groups: dict[SeatKey, list[Interval]] | None = None
+
+    @classmethod
+    def of_ordered(cls, intervals: list[Interval]) -> SeatIndex:
+        index = cls()
+        for interval in intervals:
+            if index.seats and index.seats[-1][0] == interval.key:
+                index.seats[-1][1].append(interval)
             else:
-                seats.append((interval.key, [interval]))
-        self._by_seat = (len(self.intervals), seats)
+                index.seats.append((interval.key, [interval]))
+        index.count = len(intervals)
+        return index
+
+    def update(self, intervals: list[Interval]) -> list[tuple[SeatKey, list[Interval]]]:
+        if self.count == len(intervals):
+            return self.seats
+        if self.count == 0:
+            grouped: dict[SeatKey, list[Interval]] = {}
+            for interval in intervals:
+                grouped.setdefault(interval.key, []).append(interval)
+            self.seats, self._groups = sorted(grouped.items()), grouped
+        else:
+            if self._groups is None:
+                self._groups = dict(self.seats)
+            for interval in intervals[self.count:]:
+                group = self._groups.get(interval.key)
+                if group is not None:
+                    group.append(interval)
+                else:  # a new seat: (key, list) pairs never tie, keys being unique
+                    group = self._groups[interval.key] = [interval]
+                    bisect.insort(self.seats, (interval.key, group))
+        self.count = len(intervals)
+        return self.seats
 
 
 Lookup = Callable[[str], TenantRecord | Broken]
