@@ -79,8 +79,12 @@ class Figure:
     key: str
     label: str
     samples: list[Sample] = field(default_factory=list)
-    floor: float | None = None  # seconds
+    floor_value: float | None = None  # seconds
     floor_label: str = ""
+    # The figure this one is compared with, measured in the same rounds (run for run, so a
+    # machine whose speed drifts affects both alike): the ratio is the median of the
+    # ratios of each round's pair.
+    paired: Figure | None = None
     target: float | None = None  # a ratio to the floor, or seconds when absolute
     absolute: bool = False  # target in seconds, not a ratio
     rss_limit: int | None = None  # bytes
@@ -116,9 +120,18 @@ class Figure:
         return [s for s in self.samples if not s.ok]
 
     @property
+    def floor(self) -> float | None:
+        return self.paired.median if self.paired is not None else self.floor_value
+
+    @property
     def ratio(self) -> float | None:
         if self.median is None or not self.floor:
             return None
+        pair = self.paired
+        if pair is not None and self.extrapolated is None and len(pair.samples) == len(
+                self.samples) and all(s.wall for s in pair.samples):
+            return statistics.median(a.wall / b.wall for a, b in zip(self.samples,
+                                                                       pair.samples))
         return self.median / self.floor
 
     @property
@@ -151,7 +164,9 @@ class Figure:
             "median_s": self.median, "min_s": spread[0] if spread else None,
             "max_s": spread[1] if spread else None, "cpu_median_s": self.cpu,
             "walls_s": self.walls, "peak_rss_bytes": self.rss,
-            "floor": {"figure": self.floor_label, "seconds": self.floor} if self.floor else None,
+            "floor": {"figure": self.paired.label if self.paired else self.floor_label,
+                      "seconds": self.floor, "paired": self.paired is not None}
+            if self.floor else None,
             "ratio": self.ratio, "target": self.target_text() or None, "verdict": self.verdict,
             "extrapolated": self.extrapolated is not None, "note": self.note,
             "load_before_after": list(self.load),

@@ -38,6 +38,12 @@ PRESETS: dict[str, dict[str, int]] = {
               "cold_runs": 2, "naive": 3},
 }
 GB = 10**9
+# A figure, how to measure it once, and what to do before each run.
+Step = tuple[Figure, Callable[[int], Sample], Callable[[], None]]
+
+
+def nothing() -> None:
+    pass
 
 
 def tenantry_exe() -> list[str]:
@@ -108,6 +114,20 @@ class Suite:
         self.figures.append(figure)
         return figure
 
+    def rounds(self, steps: Sequence[Step], runs: int) -> None:
+        """Measure several figures run for run, in turn (``Figure.paired`` relies on it)."""
+        print("  " + "; ".join(figure.label for figure, _, _ in steps) + " ...", flush=True)
+        started = load()
+        for number in range(runs):
+            for figure, once, before in steps:
+                before()
+                figure.samples.append(once(number))
+        for figure, _, _ in steps:
+            figure.load = (started, load())
+            if figure.failed:
+                print(f"    FAILED: {figure.failed[0].stderr.strip()[-500:]}", flush=True)
+            self.figures.append(figure)
+
     def command(self, *args: str, stdout: Path | None = None) -> Callable[[int], Sample]:
         return lambda _: run(self.tenantry(*args), stdout=stdout)
 
@@ -128,9 +148,6 @@ def measure_all(suite: Suite, params: dict[str, int], period: str) -> None:
                   lambda _: run([*suite.exe, "--help"]))
     log = suite.measure(Figure("git_log", "git log --raw of specs/ (first parent)"), runs,
                         lambda _: run(["git", "-C", str(repo), *LOG_RAW_ARGS]))
-    head = suite.measure(Figure("parse_head", "parse floor: HEAD's tenant files, one core",
-                                note="in-process, GC on, results dropped"),
-                         min(runs, 3), lambda _: floor_sample(lambda: parse_floor_head(repo)))
     history: dict[str, Any] = {}
 
     def parse_history() -> float:
@@ -142,36 +159,33 @@ def measure_all(suite: Suite, params: dict[str, int], period: str) -> None:
                           1, lambda _: floor_sample(parse_history))
     every.note += f"; {history['versions']:,} versions, {history['bytes'] / 1e6:,.1f} MB"
 
-    validate_cold = suite.measure(
-        Figure("validate_cold", "validate, cold (parse cache emptied)",
-               floor=head.median, floor_label=head.label, target=0.6),
-        runs, suite.command("validate"), suite.drop("parsed"))
-    validate_warm = suite.measure(
-        Figure("validate_warm", "validate, warm (files unchanged since the last run)",
-               target=1.5, absolute=True), runs, suite.command("validate"))
-    suite.measure(Figure("plan_cold", "plan (text), local directory, every user a create, "
-                         "cold", floor=validate_cold.median, floor_label=validate_cold.label,
-                         target=1.5, rss_limit=GB), runs, suite.command("plan"),
-                  suite.drop("parsed"))
-    suite.measure(Figure("plan_warm", "plan (text), warm", floor=validate_warm.median,
-                         floor_label=validate_warm.label, target=1.5, rss_limit=GB),
-                  runs, suite.command("plan"))
-    suite.measure(Figure("plan_json", "plan --format json (streamed), warm",
-                         floor=validate_warm.median, floor_label=validate_warm.label,
-                         rss_limit=GB), runs, suite.command("plan", "--format", "json"))
+    # Figures and their floors are measured in rounds, one run of each in turn.
+    head = Figure("parse_head", "parse floor: HEAD's tenant files, one core",
+                  note="in-process, GC on, results dropped")
+    validate_cold = Figure("validate_cold", "validate, cold (parse cache emptied)",
+                           paired=head, target=0.6)
+    plan_cold = Figure("plan_cold", "plan (text), local directory, every user a create, "
+                       "cold", paired=validate_cold, target=1.5, rss_limit=GB)
+    suite.rounds([(head, lambda _: floor_sample(lambda: parse_floor_head(repo)), nothing),
+                  (validate_cold, suite.command("validate"), suite.drop("parsed")),
+                  (plan_cold, suite.command("plan"), suite.drop("parsed"))], runs)
+    validate_warm = Figure("validate_warm", "validate, warm (files unchanged since the last "
+                           "run)", target=1.5, absolute=True)
+    suite.rounds([
+        (validate_warm, suite.command("validate"), nothing),
+        (Figure("plan_warm", "plan (text), warm", paired=validate_warm, target=1.5,
+                rss_limit=GB), suite.command("plan"), nothing),
+        (Figure("plan_json", "plan --format json (streamed), warm", paired=validate_warm,
+                rss_limit=GB), suite.command("plan", "--format", "json"), nothing)], runs)
 
     cold = suite.measure(
         Figure("bill_cold", f"bill --period {period}, cold (every cache emptied)",
-               floor=every.median, floor_label=every.label, target=1.3, rss_limit=3 * GB // 2),
+               floor_value=every.median, floor_label=every.label, target=1.3,
+               rss_limit=3 * GB // 2),
         params["cold_runs"], suite.command(*bill), suite.drop(""))
     suite.measure(Figure("bill_repeat", "bill, the same report again (report cache)",
-                         floor=log.median, floor_label=log.label, target=2.0),
+                         floor_value=log.median, floor_label=log.label, target=2.0),
                   runs, suite.command(*bill))
-    span = suite.measure(
-        Figure("bill_new_span", "bill, warm, a span never billed before (history snapshot; "
-               "report cache emptied)", floor=log.median, floor_label=log.label, target=2.5,
-               absolute=True, rss_limit=3 * GB // 2),
-        runs, suite.command(*bill), suite.drop("reports-v1"))
     base = git(repo, "rev-parse", "HEAD").strip()
     tenant = git(repo, "show", "HEAD:specs/tenants/t0001.yaml").encode()
 
@@ -182,12 +196,15 @@ def measure_all(suite: Suite, params: dict[str, int], period: str) -> None:
                         f"bench: starter {number} ({time.time_ns()})")
         return run(suite.tenantry("bill", "--rev", sha, *bill[1:]))
 
-    suite.measure(Figure("bill_new_commit", "bill after one new commit, warm",
-                         floor=span.median, floor_label=span.label, target=1.2,
-                         rss_limit=3 * GB // 2), runs, new_commit)
+    span = Figure("bill_new_span", "bill, warm, a span never billed before (history "
+                  "snapshot; report cache emptied)", floor_value=log.median,
+                  floor_label=log.label, target=2.5, absolute=True, rss_limit=3 * GB // 2)
+    suite.rounds([(span, suite.command(*bill), suite.drop("reports-v1")),
+                  (Figure("bill_new_commit", "bill after one new commit, warm", paired=span,
+                          target=1.2, rss_limit=3 * GB // 2), new_commit, nothing)], runs)
 
     naive = Figure("naive", f"naive: check out each commit and parse the whole tree "
-                   f"(slice of {params['naive']}, extrapolated)", floor=cold.median,
+                   f"(slice of {params['naive']}, extrapolated)", floor_value=cold.median,
                    floor_label=cold.label)
     print(f"  {naive.label} ...", flush=True)
     started = load()

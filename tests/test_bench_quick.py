@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-FIGURES = ["startup", "git_log", "parse_head", "parse_history", "validate_cold",
-           "validate_warm", "plan_cold", "plan_warm", "plan_json", "bill_cold", "bill_repeat",
+FIGURES = ["startup", "git_log", "parse_history", "parse_head", "validate_cold", "plan_cold",
+           "validate_warm", "plan_warm", "plan_json", "bill_cold", "bill_repeat",
            "bill_new_span", "bill_new_commit", "naive"]
 
 
@@ -32,6 +32,7 @@ def test_quick_benchmark_runs_every_figure(tmp_path: Path) -> None:
         assert figure["errors"] == [] and figure["runs"] >= 1 and figure["median_s"] > 0, figure
     by_key = {f["key"]: f for f in doc["figures"]}
     assert by_key["validate_cold"]["floor"]["figure"].startswith("parse floor")
+    assert by_key["validate_cold"]["floor"]["paired"]  # measured run for run
     assert by_key["bill_new_commit"]["ratio"] is not None and by_key["naive"]["extrapolated"]
     # The printed table has a row per figure.
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
