@@ -20,6 +20,7 @@ from reconciler.specs import DirectoryConfig
 
 PROVIDERS: dict[str, str] = {
     "local": "providers.local",
+    "ldap": "providers.ldap",
 }
 
 

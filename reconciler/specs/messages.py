@@ -126,4 +126,5 @@ def _pattern_message(pattern: str, given: object = None) -> str:
         m.GUID_PATTERN: "must be a GUID like 00000000-0000-0000-0000-000000000000",
         m.LDAP_URL_PATTERN: "must be an ldap:// or ldaps:// URL, e.g. "
                             "ldaps://dc1.example.net:636",
+        m.LDAP_ATTRIBUTE_PATTERN: "must be an LDAP attribute name, e.g. employeeType",
     }.get(pattern, "has the wrong format")
