@@ -1,7 +1,7 @@
 """Distinguished names: built only from escaped values, compared the way servers compare them.
 
 Every value that goes into a DN passes through ``escape_value`` and every value that goes into
-a filter through ``ldap3``'s ``escape_filter_chars`` (see ``ownership_filter``): display names
+a filter through ``ldap3``'s ``escape_filter_chars`` (see ``equality_filter``): display names
 such as ``Smith, John (Contractor)*``, ``x)(uid=*`` or `` #lead `` must name one entry, never
 change a DN's shape or widen a search.
 """
@@ -103,5 +103,5 @@ def parent(dn: str) -> str:
     return "".join(f"{attr}={value}{sep}" for attr, value, sep in parts[rest + 1:])
 
 
-def ownership_filter(attribute: str, value: str) -> str:
+def equality_filter(attribute: str, value: str) -> str:
     return f"({attribute}={escape_filter_chars(value)})"

@@ -110,6 +110,15 @@ class Flavor:
             return {"pwdAccountLockedTime": [(DELETE, [PERMANENT_LOCK])]}
         return {"pwdAccountLockedTime": [(REPLACE, [PERMANENT_LOCK])]}
 
+    def after_password(self, enabled: bool) -> Mods:
+        """OpenLDAP, after the Password Modify operation: ppolicy's "must change at first
+        bind" (pwdReset; ppolicy sets it itself only for some binds), and the lock of a user
+        created disabled (a password change clears any earlier lock)."""
+        mods: Mods = {"pwdReset": [(REPLACE, ["TRUE"])]}
+        if not enabled:
+            mods.update(self.set_enabled(None, False))
+        return mods
+
     def status_after(self, mods: Mods, enabled: bool) -> list[bytes] | None:
         """The status attribute's values once ``set_enabled``'s ``mods`` are applied."""
         if self.name == "active-directory":

@@ -85,7 +85,7 @@ class Writer:
         else:
             container = self.settings.container_dn(self.target.tenant, self.target.container)
             found = list(self.session.search(
-                container, dn.ownership_filter(flavor.id_attribute, object_id), attrs))
+                container, dn.equality_filter(flavor.id_attribute, object_id), attrs))
             entry = found[0] if len(found) == 1 else None
         if entry is None:
             raise UserError(f"object {object_id} no longer exists")
@@ -98,7 +98,7 @@ class Writer:
             return
         value = self._marker(change)
         if self.session.read(known.dn, ["objectClass"],
-                             dn.ownership_filter(self.settings.marker, value)) is None:
+                             dn.equality_filter(self.settings.marker, value)) is None:
             raise UserError(f"{known.dn} is no longer marked as tenantry's user "
                             f"{self.target.tenant}/{change.user}; left untouched")
         self.owned.add(known.dn)
@@ -127,6 +127,10 @@ class Writer:
         names = [str(after["display_name"]), f"{after['display_name']} ({change.user})"]
         upn = str(after["upn"])
         account = _account_name(upn) if flavor.password_in_add else None
+        # Directories keep UPNs unique (OpenLDAP only if told to): never make a second one.
+        for other in self.session.search(self.settings.base_dn, dn.equality_filter(
+                flavor.upn_attribute, upn), ["objectClass"]):
+            raise UserError(f"the UPN {upn} is already used by {other.dn}")
         password = generate_password()
         while True:
             new_dn = f"{dn.rdn(flavor.rdn_attribute, names[0])},{container}"
@@ -143,14 +147,13 @@ class Writer:
                 elif account is not None and account == _account_name(upn):
                     # AD keeps sAMAccountName unique in the whole domain: another tenant
                     # may have a user with the same local part.
-                    account = _account_name(upn, f"{self.target.tenant}/{change.user}")
+                    account = _account_name(upn, new_dn)
                 else:
                     raise
         try:
             if not flavor.password_in_add:
                 self.session.set_password(new_dn, password)
-                if not enabled:
-                    self.session.modify(new_dn, flavor.set_enabled(None, False))
+                self.session.modify(new_dn, flavor.after_password(enabled))
             self.passwords().record(directory=self.settings.directory,
                                     tenant=self.target.tenant, user=change.user, upn=upn,
                                     password=password)
