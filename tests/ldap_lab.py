@@ -191,43 +191,56 @@ class Lab:
 
 
 class Proxy:
-    """A TCP relay to ``target``: passes everything, or fails after ``limit`` bytes back."""
+    """A TCP relay to ``target``: passes everything, or fails after ``limit`` bytes back.
 
-    def __init__(self, host: str, port: int) -> None:
+    Every socket is closed only after the threads using it have stopped: a socket closed
+    under a blocked thread frees its descriptor for the next test's sockets while the old
+    thread still uses the number.
+    """
+
+    def __init__(self, host: str, port: int, listen: str = "127.0.0.1") -> None:
         self.target = (host, port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = socket.create_server((listen, 0))
+        self.listener.settimeout(0.1)
         self.port = int(self.listener.getsockname()[1])
         self.mode = "pass"  # "pass" | "cut" | "stall"
         self.limit = 0
         self.largest = 0  # most bytes sent back on one connection
-        self._sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._stop = threading.Event()
+        self._sockets: list[socket.socket] = [self.listener]
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
 
     def _accept(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
                 client, _ = self.listener.accept()
-            except OSError:
-                return
+            except TimeoutError:
+                continue
             upstream = socket.create_connection(self.target)
             self._sockets += [client, upstream]
             state = {"sent": 0}
-            threading.Thread(target=self._pump, args=(client, upstream, None),
-                             daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, state),
-                             daemon=True).start()
+            for args in ((client, upstream, None), (upstream, client, state)):
+                thread = threading.Thread(target=self._pump, args=args, daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
     def _pump(self, src: socket.socket, dst: socket.socket, state: dict[str, int] | None) -> None:
+        src.settimeout(0.1)
         try:
-            for chunk in iter(lambda: src.recv(65536), b""):
+            while not self._stop.is_set():
+                try:
+                    chunk = src.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    break
                 if state is not None:
                     if self.mode != "pass" and state["sent"] + len(chunk) > self.limit:
-                        chunk = chunk[:max(0, self.limit - state["sent"])]
-                        dst.sendall(chunk)
-                        state["sent"] += len(chunk)
-                        if self.mode == "cut":
-                            break
-                        threading.Event().wait(3600)  # stall: say nothing more, ever
+                        dst.sendall(chunk[:max(0, self.limit - state["sent"])])
+                        if self.mode == "stall":
+                            self._stop.wait()  # say nothing more until the test ends
+                        break
                     state["sent"] += len(chunk)
                     self.largest = max(self.largest, state["sent"])
                 dst.sendall(chunk)
@@ -240,10 +253,8 @@ class Proxy:
                 pass
 
     def close(self) -> None:
-        self.listener.close()
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
         for sock in self._sockets:
-            try:
-                sock.close()
-            except OSError:
-                pass
-
+            sock.close()

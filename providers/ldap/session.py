@@ -8,6 +8,7 @@ range fails, which would read as "users removed from the group").
 
 from __future__ import annotations
 
+import re
 import ssl
 import sys
 from dataclasses import dataclass
@@ -55,8 +56,14 @@ def explain(exc: BaseException, settings: Settings) -> str:
     text = str(exc)
     low = text.lower()
     where = settings.url
+    if "doesn't match any name" in low:
+        return f"TLS with {where} failed: the server's certificate is not for {settings.host}"
+    verify = re.search(r"certificate verify failed: ([^(\'\"]+)", text)
+    if verify:
+        return (f"TLS with {where} failed: certificate verify failed: "
+                f"{verify.group(1).strip()} (check ca_file)")
     if "certificate" in low or "ssl" in low:
-        return f"TLS with {where} failed: {text.split('] ', 1)[-1]} (check ca_file)"
+        return f"TLS with {where} failed: {text} (check ca_file)"
     if "timed out" in low or "timeout" in low:
         return f"no answer from {where} within {settings.timeout} s"
     if "refused" in low:
