@@ -282,7 +282,8 @@ def _free_loopback() -> str:
             return ip
         except OSError:
             continue
-    raise RuntimeError("no free loopback address for Samba")
+    raise RuntimeError("no loopback address with ports 389 and 636 free for Samba: is an "
+                       "LDAP server listening on all addresses (ss -ltnp 'sport = 389')?")
 
 
 def start_samba(folder: Path) -> tuple[LdapServer, subprocess.Popen[bytes]]:

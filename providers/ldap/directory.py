@@ -27,7 +27,6 @@ from .session import Failure, Incomplete, Session, explain
 from .settings import Settings
 from .writer import Writer
 
-
 WARM_AFTER = 10  # changes to entries not seen yet in this command
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 from providers.passwords import NewPasswords, generate_password
 from reconciler.errors import UserError
@@ -203,7 +203,7 @@ class Writer:
         self.owned.add(known.dn)
         if "upn" in after:
             known.upn = str(after["upn"])
-        if "display_name" in after and after["display_name"]:
+        if after.get("display_name"):
             # cn follows the display name: a modify-DN. The entry keeps its id, so AD (and
             # OpenLDAP's refint overlay) carry its group memberships along.
             container = dn.parent(known.dn)
