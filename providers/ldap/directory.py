@@ -27,8 +27,6 @@ from .session import Failure, Incomplete, Session, explain
 from .settings import Settings
 from .writer import Writer
 
-WARM_AFTER = 10  # changes to entries not seen yet in this command
-
 
 def open_directory(name: str, config: DirectoryConfig, context: Context) -> LdapDirectory:
     return LdapDirectory(Settings.from_config(name, config, context.root), context)
@@ -91,23 +89,11 @@ class LdapDirectory:
                 raise DirectoryUnavailable(
                     f"directory {self.settings.directory!r}: {doing}: {exc}") from None
 
-    def _warm(self, session: Session, target: TenantTarget, changes: Sequence[Change]) -> None:
-        """Apply in a fresh command (``apply PLANFILE``) knows no entries yet: one read of
-        the tenant beats looking many entries up one by one."""
-        unknown = {c.object_id for c in changes
-                   if c.object_id is not None and c.object_id not in self._cache.known}
-        if len(unknown) >= WARM_AFTER:
-            try:
-                reader.read_tenant(session, self.settings, target, self._cache)
-            except (Failure, Incomplete, DirectoryUnavailable):
-                pass  # each change then looks its entry up, and fails on its own
-
     # --- write --------------------------------------------------------------------------
 
     def apply(self, target: TenantTarget, changes: Sequence[Change]) -> list[ChangeResult]:
         with self._lock:
             session = self._connect()
-            self._warm(session, target, changes)
             writer = Writer(session, self.settings, target, self._cache,
                             self._context.passwords)
             failed: set[str] = set()

@@ -26,7 +26,6 @@ class Known:
 
     dn: str
     status: list[bytes] | None
-    upn: str
 
 
 @dataclass
@@ -80,8 +79,8 @@ def read_tenant(session: Session, settings: Settings, target: TenantTarget,
         obj = _object(settings, target.tenant, entry, members)
         if obj is not None:
             objects.append(obj)
-            cache.known[obj.object_id] = Known(entry.dn, entry.attrs.get(
-                flavor.status_attribute.lower()), obj.state.upn)
+            cache.known[obj.object_id] = Known(
+                entry.dn, entry.attrs.get(flavor.status_attribute.lower()))
     objects.sort(key=lambda o: o.object_id)
     return TenantSnapshot(target.tenant, tuple(objects))
 

@@ -78,7 +78,7 @@ class Writer:
 
     def _locate(self, object_id: str) -> Known:
         flavor = self.settings.flavor
-        attrs = [flavor.upn_attribute, flavor.status_attribute]
+        attrs = [flavor.status_attribute]
         base = flavor.locate_base(object_id)
         if base is not None:
             entry = self.session.read(base, attrs)
@@ -89,9 +89,7 @@ class Writer:
             entry = found[0] if len(found) == 1 else None
         if entry is None:
             raise UserError(f"object {object_id} no longer exists")
-        upn = entry.attrs.get(flavor.upn_attribute.lower()) or [b""]
-        return Known(entry.dn, entry.attrs.get(flavor.status_attribute.lower()),
-                     upn[0].decode("utf-8", errors="replace"))
+        return Known(entry.dn, entry.attrs.get(flavor.status_attribute.lower()))
 
     def _check_owned(self, change: Change, known: Known) -> None:
         if known.dn in self.owned:
@@ -164,7 +162,7 @@ class Writer:
             except Failure:
                 pass
             raise UserError(f"{exc}; the new account was removed again") from None
-        self.created[change.id] = Known(new_dn, flavor.initial_status(entry, enabled), upn)
+        self.created[change.id] = Known(new_dn, flavor.initial_status(entry, enabled))
         self.owned.add(new_dn)
 
     def _adopt(self, change: Change) -> None:
@@ -201,8 +199,6 @@ class Writer:
                 mods[attribute] = [(REPLACE, values)]
         self.session.modify(known.dn, mods)
         self.owned.add(known.dn)
-        if "upn" in after:
-            known.upn = str(after["upn"])
         if after.get("display_name"):
             # cn follows the display name: a modify-DN. The entry keeps its id, so AD (and
             # OpenLDAP's refint overlay) carry its group memberships along.
