@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -159,6 +160,7 @@ def measure(server: LdapServer, users: int, creates: int, runs: int) -> dict[str
     figures["bare search, M users"] = best(
         lambda: bare_search(server, lab.dn("ou=new"), read_attrs), runs)
     lab.close()
+    shutil.rmtree(work, ignore_errors=True)
     return figures
 
 
@@ -173,13 +175,15 @@ def main() -> None:
     for flavor, start in (("openldap", start_slapd), ("ad", start_samba)):
         if args.flavor not in (flavor, "both"):
             continue
-        server, proc = start(Path(tempfile.mkdtemp(prefix=f"tenantry-bench-{flavor}-")))
+        folder = Path(tempfile.mkdtemp(prefix=f"tenantry-bench-{flavor}-"))
+        server, proc = start(folder)
         try:
             if flavor == "ad":
                 ensure_customers(server)
             results[flavor] = measure(server, args.users, args.creates, args.runs)
         finally:
             stop(proc)
+            shutil.rmtree(folder, ignore_errors=True)
     n, m = args.users, args.creates
     print(f"\n| server | bare paged search, {n:,} | read_tenant | ratio | tenantry plan "
           f"| ratio | apply {m:,} creates | bare search, {m:,} | ratio |")

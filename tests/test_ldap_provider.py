@@ -253,6 +253,9 @@ def test_the_delete_guard_and_deletes(repo: SpecRepo, cli: Cli, lab: Lab) -> Non
             for i in range(12)}
     specs(repo, lab, {"acme": acme(lab, **many)})
     applied(cli)
+    if lab.ad:  # an object under a user (as Exchange puts devices): a tree delete
+        child_of = lab.users("ou=acme")[f"u01@{lab.domain}"]["dn"]
+        lab.conn.add(f"cn=store,{child_of}", ["classStore"])
     specs(repo, lab, {"acme": acme(lab, u00=many["u00"])})
     refused = cli("apply", "--auto-approve")
     assert refused.code == 1 and "deletes 11 users, more than --max-deletes 10" in refused.err

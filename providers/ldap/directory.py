@@ -9,7 +9,6 @@ not safe to share between threads.
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Sequence
 
@@ -24,7 +23,7 @@ from reconciler.specs import DirectoryConfig
 from ..registry import Context
 from . import reader
 from .session import Failure, Incomplete, Session, explain
-from .settings import Settings
+from .settings import Settings, warn
 from .writer import Writer
 
 
@@ -44,9 +43,9 @@ class LdapDirectory:
         self._cache = reader.ReadCache()
         self._lock = threading.Lock()
         if not settings.tls_verify and settings.encrypted:
-            sys.stderr.write(f"warning: directory {settings.directory!r}: tls_verify is "
-                             "false: the server's certificate is not checked, so anyone on "
-                             "the path can read the service account's password (labs only)\n")
+            warn(f"directory {settings.directory!r}: tls_verify is false: the server's "
+                      "certificate is not checked, so anyone on the path can read the "
+                      "service account's password (labs only)")
 
     def _connect(self) -> Session:
         if self._broken is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import ssl
-import sys
 from dataclasses import dataclass
 from typing import Any, Iterator, Literal
 
@@ -20,7 +19,7 @@ from ldap3.core.exceptions import LDAPException
 from reconciler.errors import DirectoryUnavailable
 
 from .flavors import Mods, Raw
-from .settings import Settings
+from .settings import Settings, warn
 
 PAGED_RESULTS = "1.2.840.113556.1.4.319"
 TREE_DELETE = "1.2.840.113556.1.4.805"  # AD: delete a user with its child objects
@@ -115,9 +114,8 @@ class Session:
             raise
         self.encrypted = settings.use_ssl or bool(self.conn.tls_started)
         if not self.encrypted:
-            sys.stderr.write(f"warning: directory {settings.directory!r}: {settings.url} "
-                             "without start_tls sends the service account's password in "
-                             "clear text\n")
+            warn(f"directory {settings.directory!r}: {settings.url} without start_tls "
+                      "sends the service account's password in clear text")
 
     def close(self) -> None:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +15,10 @@ from . import dn
 from .flavors import FLAVORS, Flavor
 
 MARKER_PREFIX = "tenantry:"
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"warning: {text}\n")
 
 
 @dataclass(frozen=True)

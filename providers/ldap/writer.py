@@ -28,7 +28,7 @@ from .session import Failure, Session
 from .settings import Settings
 
 ENTRY_EXISTS, VALUE_EXISTS, NO_SUCH_VALUE, UNWILLING, CONSTRAINT = 68, 20, 16, 53, 19
-OBJECT_CLASS_VIOLATION = 65
+OBJECT_CLASS_VIOLATION, NOT_ALLOWED_ON_NON_LEAF = 65, 66
 # sAMAccountName may not hold these (and is at most 20 characters).
 _NOT_IN_ACCOUNT_NAME = re.compile(r'["/\\\[\]:;|=,+*?<>@\s\x00-\x1f]')
 
@@ -245,7 +245,15 @@ class Writer:
     def _delete(self, change: Change) -> None:
         known = self._entry(change)
         self._check_owned(change, known)
-        self.session.delete(known.dn, tree=self.settings.flavor.name == "active-directory")
+        try:
+            self.session.delete(known.dn)
+        except Failure as failure:
+            # AD puts objects under some users (e.g. Exchange ActiveSync devices); removing
+            # the user with them takes the tree delete control and the Delete Subtree right.
+            if failure.code != NOT_ALLOWED_ON_NON_LEAF or self.settings.flavor.name != \
+                    "active-directory":
+                raise
+            self.session.delete(known.dn, tree=True)
         self.owned.discard(known.dn)
 
 
