@@ -101,6 +101,13 @@ class Writer:
                             f"{self.target.tenant}/{change.user}; left untouched")
         self.owned.add(known.dn)
 
+    def _upn_free(self, upn: str, own_dn: str | None) -> None:
+        """Directories keep UPNs unique (OpenLDAP only if told to): never make a second."""
+        for other in self.session.search(self.settings.base_dn, dn.equality_filter(
+                self.settings.flavor.upn_attribute, upn), ["objectClass"]):
+            if own_dn is None or dn.key(other.dn) != dn.key(own_dn):
+                raise UserError(f"the UPN {upn} is already used by {other.dn}")
+
     def _new_cn(self, display_name: str, user: str, container: str, current: str | None) -> str:
         """``display_name``, or ``display_name (user)`` when another entry already has it."""
         for cn in (display_name, f"{display_name} ({user})"):
@@ -125,10 +132,7 @@ class Writer:
         names = [str(after["display_name"]), f"{after['display_name']} ({change.user})"]
         upn = str(after["upn"])
         account = _account_name(upn) if flavor.password_in_add else None
-        # Directories keep UPNs unique (OpenLDAP only if told to): never make a second one.
-        for other in self.session.search(self.settings.base_dn, dn.equality_filter(
-                flavor.upn_attribute, upn), ["objectClass"]):
-            raise UserError(f"the UPN {upn} is already used by {other.dn}")
+        self._upn_free(upn, None)
         password = generate_password()
         while True:
             new_dn = f"{dn.rdn(flavor.rdn_attribute, names[0])},{container}"
@@ -155,7 +159,7 @@ class Writer:
             self.passwords().record(directory=self.settings.directory,
                                     tenant=self.target.tenant, user=change.user, upn=upn,
                                     password=password)
-        except (Failure, UserError) as exc:
+        except (Failure, UserError, OSError) as exc:
             # No account may exist whose initial password nobody knows: take it back.
             try:
                 self.session.delete(new_dn)
@@ -191,6 +195,8 @@ class Writer:
         known = self._entry(change)
         flavor = self.settings.flavor
         after = change.after or {}
+        if after.get("upn"):
+            self._upn_free(str(after["upn"]), known.dn)
         mods = self._assert_marker(change)
         for name, value in after.items():
             attribute = flavor.upn_attribute if name == "upn" else flavor.names.get(name)
