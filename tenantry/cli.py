@@ -76,7 +76,7 @@ def plan(
     tenant: Tenants = [],
     shard: Shard = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
-    out_file: Annotated[Optional[Path], typer.Option("--out", metavar="FILE",
+    out_file: Annotated[Optional[str], typer.Option("--out", metavar="FILE",
                                                      help="Save the plan (JSON).")] = None,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 2 when there are changes.")] = False,
@@ -100,7 +100,7 @@ def apply(
     shard: Shard = None,
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty",
                                               help="Apply uncommitted specs.")] = False,
-    new_passwords: Annotated[Optional[Path], typer.Option(
+    new_passwords: Annotated[Optional[str], typer.Option(
         "--new-passwords", metavar="FILE",
         help="Where initial passwords of created accounts go (mode 0600; default "
              ".tenantry/new-passwords.csv in the spec repository).")] = None,
@@ -127,7 +127,7 @@ def bill(
                                                help="Bill as of this revision.")] = None,
     fmt: Annotated[str, typer.Option(
         "--format", help="table, json, csv, xlsx, html or markdown.")] = "table",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE",
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to FILE (atomically).")] = None,
 ) -> None:
     """Bill seats from the git history of the specs: a period, dates or a commit range."""

@@ -13,7 +13,7 @@ from reconciler.billing.run import BillRequest, Revisions, gc_paused, resolve, r
 from reconciler.errors import UserError
 from reports import TEMPLATES_ENV
 from tenantry import reportcache
-from tenantry.output import err, out, write_atomic
+from tenantry.output import check_output, err, out, write_atomic
 from tenantry.reportcache import ReportCache
 from tenantry.workspace import Workspace
 
@@ -22,11 +22,13 @@ CACHE = ".tenantry/cache"
 
 
 def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: str | None,
-        end: str | None, rev: str | None, fmt: str, output: Path | None) -> int:
+        end: str | None, rev: str | None, fmt: str, output: str | Path | None) -> int:
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "xlsx" and output is None:
         raise UserError("--format xlsx writes a workbook: give --output FILE.xlsx")
+    if output is not None:
+        check_output(output, "--output", ws.cwd)  # before the work, not after it
     if ws.repo is None:
         raise UserError(f"{ws.label} is not in a git repository; billing reads the history of "
                         "the specs from git")
@@ -54,7 +56,7 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         if cache is not None:
             cache.put(data if isinstance(data, bytes) else data.encode(), warnings)
     if output is not None:
-        write_atomic(ws.cwd / output, data)
+        write_atomic(ws.cwd / output, data, "--output")
         err(f"wrote {output}")
     elif isinstance(data, bytes):  # pragma: no cover - xlsx is refused above
         sys.stdout.buffer.write(data)

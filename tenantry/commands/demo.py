@@ -19,7 +19,7 @@ from tenantry.commands import apply as apply_cmd
 from tenantry.commands import bill as bill_cmd
 from tenantry.demo_story import STORY, Docs, Step
 from tenantry.options import Options
-from tenantry.output import out
+from tenantry.output import check_folder, out
 from tenantry.specwriter import dump
 from tenantry.workspace import Workspace
 
@@ -57,6 +57,7 @@ def _invoice(repo: Path) -> None:
     clock = Clock(specs.billing.timezone)
     period = Period.containing(clock.today(), specs.billing.close_day).previous().label
     out(f"\n=== Invoice for the last closed period, {period}")
+    (repo / "invoices").mkdir(exist_ok=True)
     for fmt, name in (("table", None), ("html", f"invoices/{period}.html"),
                       ("xlsx", f"invoices/{period}.xlsx")):
         bill_cmd.run(Workspace(Options(chdir=repo)), commit_range=None, period=period,
@@ -67,10 +68,9 @@ def _invoice(repo: Path) -> None:
 def _prepare(cwd: Path, target: Path | None) -> Path:
     if target is None:
         return Path(tempfile.mkdtemp(prefix="tenantry-demo-"))
-    repo = (cwd / target).resolve()
-    if repo.exists() and any(repo.iterdir()):
+    repo = check_folder(target, "DIR", cwd).resolve()
+    if any(repo.iterdir()):
         raise UserError(f"{str(target)!r} is not empty; give a new or empty folder for the demo")
-    repo.mkdir(parents=True, exist_ok=True)
     return repo
 
 
