@@ -9,6 +9,9 @@ from reconciler.billing.money import fmt
 from reconciler.billing.report import BillReport, Line, Quantity, SpanInfo, Statement
 
 SHORT_SHA = 12
+# "Seats" in reports: one per user and SKU (SPEC §1), so 6 users can hold 14 seats.
+SEATS_NOTE = ("Users: people with a billable seat. Seats: user × SKU pairs billed; a user "
+              "holding two SKUs is two seats.")
 NO_AMOUNT = "—"  # peak mode: seat lines carry no amount
 
 
@@ -59,6 +62,18 @@ def quantities_by_tenant(report: BillReport) -> dict[str, list[Quantity]]:
 def products(report: BillReport) -> dict[str, str]:
     """SKU -> product name, as the lines carry it ("" when not in the catalog)."""
     return {line.sku: line.product for line in report.lines}
+
+
+def quantity_note(report: BillReport) -> str:
+    """What the Quantity column means for this report's proration."""
+    if report.proration == "daily":
+        days = report.span.days
+        return (f"Quantity: billable seat-days ÷ {days} day{'' if days == 1 else 's'} in the "
+                "span (daily proration), i.e. seats held for the whole span: 1.5000 is one "
+                "seat all span and one for half of it.")
+    if report.proration == "snapshot":
+        return "Quantity: seats held at the end of the span's last day (snapshot proration)."
+    return "Quantity: the most seats held at the same moment in the span (peak proration)."
 
 
 def statement_verb(statement: Statement) -> str:

@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+import typer.core
+
+try:  # typer >= 0.24 carries its own copy of click
+    from typer import _click as click  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older typer uses click itself
+    import click  # type: ignore[no-redef]
 
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__
@@ -23,8 +29,25 @@ if TYPE_CHECKING:
 
 EXIT_INTERNAL = 3
 
+
+class _Commands(typer.core.TyperGroup):
+    """Lists every command's first sentence whole: click cuts them to the terminal width
+    with "..." otherwise (they wrap instead)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
     name="tenantry", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    cls=_Commands,
     help="GitOps provisioning and billing for MSPs: specs in git are the source of truth.",
     context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -75,7 +98,8 @@ def plan(
     ctx: typer.Context,
     tenant: Tenants = [],
     shard: Shard = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", metavar="text|json|markdown",
+                                     help="Output format.")] = "text",
     out_file: Annotated[Optional[str], typer.Option("--out", metavar="FILE",
                                                      help="Save the plan (JSON).")] = None,
     detailed_exitcode: Annotated[bool, typer.Option(
@@ -91,7 +115,8 @@ def plan(
 @app.command()
 def apply(
     ctx: typer.Context,
-    plan_file: Annotated[Optional[Path], typer.Argument(metavar="[PLANFILE]")] = None,
+    plan_file: Annotated[Optional[Path], typer.Argument(
+        metavar="PLANFILE", help="A plan saved by 'tenantry plan --out'.")] = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve",
                                                help="Do not ask for confirmation.")] = False,
     max_deletes: Annotated[int, typer.Option("--max-deletes", metavar="N", min=0,
@@ -116,7 +141,7 @@ def apply(
 def bill(
     ctx: typer.Context,
     commit_range: Annotated[Optional[str], typer.Argument(
-        metavar="[A..B]", help="Bill the days after A's day up to B's day.")] = None,
+        metavar="A..B", help="Bill the days after A's day up to B's day.")] = None,
     period: Annotated[Optional[str], typer.Option("--period", metavar="YYYY-MM",
                                                   help="One billing period.")] = None,
     start: Annotated[Optional[str], typer.Option("--from", metavar="DATE",
@@ -126,19 +151,27 @@ def bill(
     rev: Annotated[Optional[str], typer.Option("--rev", metavar="REV",
                                                help="Bill as of this revision.")] = None,
     fmt: Annotated[str, typer.Option(
-        "--format", help="table, json, csv, xlsx, html or markdown.")] = "table",
+        "--format", metavar="table|json|csv|xlsx|html|markdown|xero",
+        help="Output format (xlsx and xero need --output).")] = "table",
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to FILE (atomically).")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 when there is any warning (for CI billing jobs).")] = False,
+    show_unbillable: Annotated[bool, typer.Option(
+        "--show-unbillable", help="table: list the seat lines not billable, with reasons.")
+    ] = False,
 ) -> None:
     """Bill seats from the git history of the specs: a period, dates or a commit range."""
     from tenantry.commands import bill as cmd
     raise typer.Exit(cmd.run(_ws(ctx), commit_range=commit_range, period=period, start=start,
-                             end=end, rev=rev, fmt=fmt, output=output))
+                             end=end, rev=rev, fmt=fmt, output=output, strict=strict,
+                             show_unbillable=show_unbillable))
 
 
 @app.command()
 def schema(ctx: typer.Context,
-           target: Annotated[Optional[Path], typer.Argument(metavar="[DIR]")] = None) -> None:
+           target: Annotated[Optional[Path], typer.Argument(
+               metavar="DIR", help="Where to write them (default: schemas).")] = None) -> None:
     """Write JSON Schemas for the spec files (default folder: schemas/)."""
     from tenantry.commands import schema as cmd
     raise typer.Exit(cmd.run(_ws(ctx), target))
@@ -146,7 +179,9 @@ def schema(ctx: typer.Context,
 
 @app.command()
 def demo(ctx: typer.Context,
-         target: Annotated[Optional[Path], typer.Argument(metavar="[DIR]")] = None) -> None:
+         target: Annotated[Optional[Path], typer.Argument(
+             metavar="DIR", help="A new or empty folder (default: a new temporary one).")
+         ] = None) -> None:
     """Build a sample spec repository with history, apply it to a local directory."""
     from tenantry.commands import demo as cmd
     raise typer.Exit(cmd.run(_ws(ctx), target))

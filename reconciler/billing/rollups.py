@@ -15,7 +15,7 @@ from typing import Iterable
 
 from reconciler.billing import ranges as R
 from reconciler.billing.calendar import Clock, Span
-from reconciler.billing.history import History
+from reconciler.billing.history import History, Stamp
 from reconciler.billing.money import round_money, round_quantity
 from reconciler.billing.report import (
     BillReport,
@@ -52,6 +52,8 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
             reasons=seat.reasons, bill_to=bill_to[tenant].party, changed_by=stamp.author,
             commit=stamp.sha, product=product.name if product else ""))
 
+    warnings = [*warnings, *_before_history(history, clock, span),
+                *_catalog_misses(engine, seats)]
     quantities, list_by_row = _quantities(engine, seats, lines, bill_to)
     customers = _customers(engine, lines, quantities, bill_to)
     invoices = _invoices(terms, customers, lines, quantities, bill_to)
@@ -65,6 +67,45 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
         quantities=quantities, warnings=tuple(warnings),
         total=sum((i.amount for i in invoices), Decimal(0)).quantize(
             Decimal(1).scaleb(-places)))
+
+
+def _before_history(history: History, clock: Clock, span: Span) -> list[str]:
+    """A span that ends before the first commit bills nothing: say why (a mistyped period)."""
+    if not history.stamps or span.days == 0:
+        return []
+    first = clock.day_of(min(stamp.at for stamp in history.stamps.values()))
+    if span.end >= first:
+        return []
+    return [f"the span ends on {span.end}, before the first commit of the specs' history "
+            f"({first}): no seat existed yet, so there is nothing to bill"]
+
+
+def _catalog_misses(engine: SeatEngine, seats: list[ChargedSeat]) -> list[str]:
+    """One warning per tenant and SKU not in the catalog: a mistyped SKU is a revenue leak.
+
+    It names the commit that first gave that tenant the SKU and the seat-days it cost in
+    the span (the days those seats would have billed if the SKU were in the catalog).
+    """
+    products = engine.terms.catalog.products
+    lost: dict[tuple[str, str], int] = defaultdict(int)
+    for seat in seats:
+        if seat.key[2] not in products:
+            lost[(seat.key[0], seat.key[2])] += engine.days_lost_to_catalog(seat)
+    if not lost:
+        return []
+    first: dict[tuple[str, str], Stamp] = {}
+    for interval in engine.history.intervals:
+        key = (interval.key[0], interval.key[2])
+        if key in lost and (key not in first or interval.added.at < first[key].at):
+            first[key] = interval.added
+    out = []
+    for (tenant, sku), days in sorted(lost.items()):
+        stamp = first[(tenant, sku)]
+        out.append(f"tenant {tenant}: SKU {sku!r} is not in the catalog, so its seats were not "
+                   f"billed ({days} seat-day{'' if days == 1 else 's'} in this span); it "
+                   f"came in with commit {stamp.sha[:12]} on {engine.clock.day_of(stamp.at)} "
+                   f"by {stamp.author}; add it to catalog.yaml or correct the tenant file")
+    return out
 
 
 def _last_commit_day(history: History, clock: Clock, span: Span) -> dt.date | None:

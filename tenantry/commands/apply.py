@@ -26,13 +26,15 @@ def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_delete
         tenants: Sequence[str], shard: str | None, allow_dirty: bool,
         new_passwords: str | Path | None = None) -> int:
     if ws.repo is None:
+        ws.require_specs_dir()
         raise UserError(f"{ws.label} is not in a git repository; apply records each outcome "
                         "on the applied commit, so the specs must be committed")
     passwords = None if new_passwords is None else \
         check_output(new_passwords, "--new-passwords", ws.cwd)
     dirty = ws.specs_dirty()
     if dirty and not allow_dirty:
-        raise UserError(f"the specs in {ws.label} differ from HEAD; commit them first (or pass "
+        raise UserError(f"the spec files in {ws.label}/ have changes not committed to HEAD (apply "
+                        "records its outcome on the commit it applies); commit them first (or pass "
                         "--allow-dirty to apply uncommitted specs)")
     specs = ws.load()
     if plan_file is not None:

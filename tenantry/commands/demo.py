@@ -9,7 +9,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import shlex
+import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -47,8 +50,34 @@ def run(ws: Workspace, target: Path | None) -> int:
             raise UserError(f"demo step {number} failed to apply")
     out(f"\nDone: {len(STORY)} commits applied to {repo / '.tenantry/directory.sqlite'}.")
     _invoice(repo)
-    out(f"\nTry: cd {repo} && git log --stat && tenantry plan && tenantry bill")
+    for line in hint(repo):
+        out(line)
     return 0
+
+
+def hint(repo: Path) -> list[str]:
+    """What to type next, runnable exactly as printed: ``tenantry`` itself only when it is
+    on PATH (after the README's quickstart it is not: it lives in .venv/bin)."""
+    command = tenantry_command()
+    lines = ["", "Try it (each line as printed):", f"  cd {shlex.quote(str(repo))}",
+             "  git log --oneline", f"  {command} plan", f"  {command} bill --show-unbillable"]
+    activate = Path(sys.executable).parent / "activate"
+    if command != "tenantry" and activate.is_file():
+        lines.append(f"To type just 'tenantry', first run: "
+                     f"source {shlex.quote(str(activate))}")
+    return lines
+
+
+def tenantry_command() -> str:
+    """How to run this tenantry from any folder: ``tenantry`` when PATH finds this very
+    script, else its absolute path (or ``python -m tenantry``)."""
+    script = Path(sys.executable).parent / "tenantry"
+    if not script.is_file():
+        return f"{shlex.quote(sys.executable)} -m tenantry"
+    found = shutil.which("tenantry")
+    if found and Path(found).resolve() == script.resolve():
+        return "tenantry"
+    return shlex.quote(str(script.absolute()))
 
 
 def _invoice(repo: Path) -> None:
