@@ -152,7 +152,8 @@ def bill(
                                                help="Bill as of this revision.")] = None,
     fmt: Annotated[str, typer.Option(
         "--format", metavar="table|json|csv|xlsx|html|markdown|xero",
-        help="Output format (xlsx and xero need --output).")] = "table",
+        help="Output format (xlsx needs --output; xero is a Xero invoice import).")
+    ] = "table",
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to FILE (atomically).")] = None,
     strict: Annotated[bool, typer.Option(
@@ -160,12 +161,16 @@ def bill(
     show_unbillable: Annotated[bool, typer.Option(
         "--show-unbillable", help="table: list the seat lines not billable, with reasons.")
     ] = False,
+    split: Annotated[Optional[str], typer.Option(
+        "--split", metavar="DIR",
+        help="Also write one printable HTML page per invoice and reseller statement.")
+    ] = None,
 ) -> None:
     """Bill seats from the git history of the specs: a period, dates or a commit range."""
     from tenantry.commands import bill as cmd
     raise typer.Exit(cmd.run(_ws(ctx), commit_range=commit_range, period=period, start=start,
                              end=end, rev=rev, fmt=fmt, output=output, strict=strict,
-                             show_unbillable=show_unbillable))
+                             show_unbillable=show_unbillable, split=split))
 
 
 @app.command()

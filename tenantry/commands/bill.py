@@ -13,23 +13,26 @@ from reconciler.billing.run import BillRequest, Revisions, gc_paused, resolve, r
 from reconciler.errors import UserError
 from reports import TEMPLATES_ENV
 from tenantry import reportcache
-from tenantry.output import check_output, err, out, write_atomic
+from tenantry.output import check_folder, check_output, err, out, write_atomic
 from tenantry.reportcache import ReportCache
 from tenantry.workspace import Workspace
 
-FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")
+FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown", "xero")
 CACHE = ".tenantry/cache"
 
 
 def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: str | None,
         end: str | None, rev: str | None, fmt: str, output: str | Path | None,
-        strict: bool = False, show_unbillable: bool = False) -> int:
+        strict: bool = False, show_unbillable: bool = False,
+        split: str | Path | None = None) -> int:
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "xlsx" and output is None:
         raise UserError("--format xlsx writes a workbook: give --output FILE.xlsx")
     if output is not None:
         check_output(output, "--output", ws.cwd)  # before the work, not after it
+    if split is not None:
+        check_folder(split, "--split", ws.cwd, create=False)
     if ws.repo is None:
         ws.require_specs_dir()
         raise UserError(f"{ws.label} is not in a git repository; billing reads the history of "
@@ -49,7 +52,8 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
     cache_dir = ws.repo.root / CACHE if reportcache.enabled() else None
     cache = _report_cache(cache_dir, specs_rel, request, revisions, fmt, color,
                           show_unbillable)
-    hit = cache.get() if cache else None
+    # --split lays out the report itself, so it needs the report, not a cached rendering.
+    hit = cache.get() if cache and split is None else None
     if hit is not None:
         raw, warnings = hit
         # Written to a file as is; only text for the terminal is decoded.
@@ -61,6 +65,8 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         warnings = list(report.warnings)
         if cache is not None:
             cache.put(data if isinstance(data, bytes) else data.encode(), warnings)
+        if split is not None:
+            _write_split(report, ws.cwd / split, str(split))
     if output is not None:
         write_atomic(ws.cwd / output, data, "--output")
         err(f"wrote {output}")
@@ -77,6 +83,15 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
             "(see above)")
         return 1
     return 0
+
+
+def _write_split(report: BillReport, folder: Path, shown: str) -> None:
+    from reports import bill_split
+    pages = bill_split.render(report)
+    target = check_folder(folder, "--split")
+    for name, html in pages.items():
+        write_atomic(target / name, html, "--split")
+    err(f"wrote {len(pages)} document{'' if len(pages) == 1 else 's'} to {shown}")
 
 
 def _report_cache(cache_dir: Path | None, specs_rel: str, request: BillRequest,
@@ -129,4 +144,7 @@ def _renderer(fmt: str) -> Callable[[BillReport], str | bytes]:
     if fmt == "xlsx":
         from reports import bill_xlsx
         return bill_xlsx.render
+    if fmt == "xero":
+        from reports import bill_xero
+        return bill_xero.render
     raise AssertionError(fmt)  # table is rendered by run()
