@@ -76,6 +76,18 @@ def quantity_note(report: BillReport) -> str:
     return "Quantity: the most seats held at the same moment in the span (peak proration)."
 
 
+STATEMENT_NOTE = (
+    "Each statement amount is the rate times that seat's exact list amount, rounded once "
+    "(half up); a statement is the sum of its lines. A line can therefore differ by a cent "
+    "from the rate times its rounded list amount, and a statement from the rate times the "
+    "sum of its list column.")
+
+
+def percent(value: Decimal) -> str:
+    """``15`` for 15, ``12.5`` for 12.50: a rate as people write it."""
+    return format(value.normalize(), "f")
+
+
 def statement_verb(statement: Statement) -> str:
     """An aggregate reseller owes the amount; an on-behalf reseller earns it."""
     return "owes" if statement.mode == "aggregate" else "earns"

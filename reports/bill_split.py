@@ -19,14 +19,10 @@ from reconciler.billing.invoicing import PartyDocument, documents
 from reconciler.billing.report import BillReport, Line
 from reconciler.errors import UserError
 
-from .bill_common import SEATS_NOTE, money, quantity_note, span_label
+from .bill_common import STATEMENT_NOTE, SEATS_NOTE, money, percent, quantity_note, span_label
 from .bill_html import environment
 
 TEMPLATE = "party.html.j2"
-STATEMENT_NOTE = (
-    "Each amount is the rate times that seat's exact list amount, rounded once (half up); "
-    "the total is their sum. A line can therefore differ by a cent from the rate times its "
-    "rounded list amount, and the total from the rate times the sum of the list column.")
 TAX_NOTE = "{name} is worked out per line, rounded to the cent and summed (as Xero does)."
 
 
@@ -47,7 +43,7 @@ def render(report: BillReport) -> dict[str, str]:
 
 def context(report: BillReport, doc: PartyDocument) -> dict[str, Any]:
     p, info = report.minor_units, report.invoicing
-    tax_line = f"{info.tax_name} {_percent(info.tax_rate)}%" \
+    tax_line = f"{info.tax_name} {percent(info.tax_rate)}%" \
         if info.tax_name and info.tax_rate is not None else None
     rates = {x.reseller: x.rate for x in report.statement_lines}
     return {
@@ -64,7 +60,7 @@ def context(report: BillReport, doc: PartyDocument) -> dict[str, Any]:
             "seat_groups": _seat_groups(doc.seats, p),
             "statement_lines": [{"tenant": x.tenant, "user": x.user, "sku": x.sku,
                                  "list_amount": money(x.list_amount, p),
-                                 "rate": _percent(x.rate), "amount": money(x.amount, p)}
+                                 "rate": percent(x.rate), "amount": money(x.amount, p)}
                                 for x in doc.statement_lines],
             "subtotal": money(doc.subtotal, p), "tax": money(doc.tax, p),
             "total": money(doc.total, p), "tax_line": tax_line,
@@ -84,14 +80,14 @@ def context(report: BillReport, doc: PartyDocument) -> dict[str, Any]:
 def _explain(doc: PartyDocument, rate: Decimal | None) -> str:
     if doc.kind == "invoice":
         if doc.party_kind == "reseller" and rate is not None:
-            return (f"For the tenants you resell, at your price: {_percent(rate)}% of list "
-                    f"(your discount is {_percent(100 - rate)}%).")
+            return (f"For the tenants you resell, at your price: {percent(rate)}% of list "
+                    f"(your discount is {percent(100 - rate)}%).")
         return ""
     if doc.mode == "aggregate":
         return (f"What {doc.name} owes for the tenants it resells: "
-                f"{_percent(rate or Decimal(0))}% of list on each seat.")
+                f"{percent(rate or Decimal(0))}% of list on each seat.")
     return (f"What {doc.name} earns on the tenants beneath it (invoiced directly): "
-            f"{_percent(rate or Decimal(0))}% of list on each seat.")
+            f"{percent(rate or Decimal(0))}% of list on each seat.")
 
 
 def _seat_groups(seats: tuple[Line, ...], places: int) -> list[dict[str, Any]]:
@@ -104,10 +100,3 @@ def _seat_groups(seats: tuple[Line, ...], places: int) -> list[dict[str, Any]]:
                         "amount": money(s.amount, places)}
                        for s in sorted(lines, key=lambda s: (s.upn, s.sku))]}
             for tenant, lines in sorted(grouped.items())]
-
-
-def _percent(value: Decimal | None) -> str:
-    """``15`` for 15, ``12.5`` for 12.50: a rate as people write it."""
-    if value is None:
-        return ""
-    return format(value.normalize(), "f")

@@ -9,15 +9,10 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 import typer.core
-
-try:  # typer >= 0.24 carries its own copy of click
-    from typer import _click as click  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older typer uses click itself
-    import click  # type: ignore[no-redef]
 
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__
@@ -34,7 +29,8 @@ class _Commands(typer.core.TyperGroup):
     """Lists every command's first sentence whole: click cuts them to the terminal width
     with "..." otherwise (they wrap instead)."""
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    # Any: typer's click is its own vendored copy in recent releases, click in older ones.
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)
