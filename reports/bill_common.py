@@ -10,8 +10,8 @@ from reconciler.billing.report import BillReport, Line, Quantity, SpanInfo, Stat
 
 SHORT_SHA = 12
 # "Seats" in reports: one per user and SKU (SPEC §1), so 6 users can hold 14 seats.
-SEATS_NOTE = ("Users: people with a billable seat. Seats: user × SKU pairs billed; a user "
-              "holding two SKUs is two seats.")
+SEATS_NOTE = ("Users: people billed. Seats: user × SKU pairs billed; one user with two SKUs "
+              "is two seats.")
 NO_AMOUNT = "—"  # peak mode: seat lines carry no amount
 
 

@@ -188,6 +188,18 @@ def demo(ctx: typer.Context,
     raise typer.Exit(cmd.run(_ws(ctx), target))
 
 
+@app.command()
+def init(ctx: typer.Context,
+         target: Annotated[Optional[Path], typer.Argument(
+             metavar="DIR", help="Where (default: the current folder).")] = None,
+         commit: Annotated[bool, typer.Option(
+             "--commit", help="Commit the new files (billing reads history).")] = False,
+         ) -> None:
+    """Start a spec repository of your own: commented example files to edit."""
+    from tenantry.commands import init as cmd
+    raise typer.Exit(cmd.run(_ws(ctx), target, commit=commit))
+
+
 def _choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise UserError(f"{option} {value!r}: use one of {', '.join(allowed)}")

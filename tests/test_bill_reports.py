@@ -397,7 +397,7 @@ def test_xlsx_invoices_total_header_font_and_page_setup() -> None:
         assert ws.print_title_rows == "$1:$1", name
     summary = {row[0].value: row[1].value for row in wb["Summary"].iter_rows(min_row=2)}
     assert summary["Quantity"].startswith("Quantity: billable seat-days ÷ 30 days")
-    assert summary["Seats"].startswith("Users: people with a billable seat")
+    assert summary["Seats"].startswith("Users: people billed. Seats: user × SKU pairs")
 
 
 def test_xlsx_statement_lines_are_what_each_statement_sums() -> None:

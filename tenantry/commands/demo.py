@@ -10,9 +10,7 @@ import copy
 import datetime as dt
 import os
 import shlex
-import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from reconciler.errors import UserError
 from tenantry.commands import apply as apply_cmd
 from tenantry.commands import bill as bill_cmd
 from tenantry.demo_story import STORY, Docs, Step
+from tenantry.invocation import activate_hint, tenantry_command
 from tenantry.options import Options
 from tenantry.output import check_folder, out
 from tenantry.specwriter import dump
@@ -56,28 +55,12 @@ def run(ws: Workspace, target: Path | None) -> int:
 
 
 def hint(repo: Path) -> list[str]:
-    """What to type next, runnable exactly as printed: ``tenantry`` itself only when it is
-    on PATH (after the README's quickstart it is not: it lives in .venv/bin)."""
+    """What to type next, runnable exactly as printed."""
     command = tenantry_command()
     lines = ["", "Try it (each line as printed):", f"  cd {shlex.quote(str(repo))}",
              "  git log --oneline", f"  {command} plan", f"  {command} bill --show-unbillable"]
-    activate = Path(sys.executable).parent / "activate"
-    if command != "tenantry" and activate.is_file():
-        lines.append(f"To type just 'tenantry', first run: "
-                     f"source {shlex.quote(str(activate))}")
-    return lines
-
-
-def tenantry_command() -> str:
-    """How to run this tenantry from any folder: ``tenantry`` when PATH finds this very
-    script, else its absolute path (or ``python -m tenantry``)."""
-    script = Path(sys.executable).parent / "tenantry"
-    if not script.is_file():
-        return f"{shlex.quote(sys.executable)} -m tenantry"
-    found = shutil.which("tenantry")
-    if found and Path(found).resolve() == script.resolve():
-        return "tenantry"
-    return shlex.quote(str(script.absolute()))
+    activate = activate_hint()
+    return lines + ([activate] if activate else [])
 
 
 def _invoice(repo: Path) -> None:
@@ -88,10 +71,11 @@ def _invoice(repo: Path) -> None:
     out(f"\n=== Invoice for the last closed period, {period}")
     (repo / "invoices").mkdir(exist_ok=True)
     for fmt, name in (("table", None), ("html", f"invoices/{period}.html"),
-                      ("xlsx", f"invoices/{period}.xlsx")):
+                      ("xlsx", f"invoices/{period}.xlsx"), ("xero", f"invoices/{period}.xero.csv")):
         bill_cmd.run(Workspace(Options(chdir=repo)), commit_range=None, period=period,
                      start=None, end=None, rev=None, fmt=fmt,
-                     output=Path(name) if name else None)
+                     output=Path(name) if name else None,
+                     split=f"invoices/{period}" if fmt == "html" else None)
 
 
 def _prepare(cwd: Path, target: Path | None) -> Path:
