@@ -66,6 +66,8 @@ def context(report: BillReport, doc: PartyDocument) -> dict[str, Any]:
             "total": money(doc.total, p), "tax_line": tax_line,
             "tax_note": TAX_NOTE.format(name=info.tax_name),
             "total_label": "Owed" if doc.mode == "aggregate" else "Earned",
+            "list_total": money(sum((x.list_amount for x in doc.statement_lines),
+                                    Decimal(0)), p),
         },
         "issuer": {"name": info.issuer_name, "address": info.issuer_address,
                    "tax_number": info.issuer_tax_number, "email": info.issuer_email},

@@ -33,6 +33,8 @@ from .safe_text import sheet_text
 
 Value = str | int | bool | Decimal | dt.date | None
 DATE_FORMAT = "yyyy-mm-dd"
+# LibreOffice shows a boolean without a format as 1 and 0; this reads TRUE and FALSE anywhere.
+BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'
 MIN_WIDTH, MAX_WIDTH = 8, 60
 # Named, so that every spreadsheet shows the header in the body's font (an unnamed bold
 # font falls back to the application's default, a serif in LibreOffice).
@@ -80,7 +82,7 @@ def render(report: BillReport) -> bytes:
     invoices.cell(row=invoices.max_row, column=4).number_format = money
     _sheet(wb, "Customers", ("Tenant", "Name", "Bill to", "Amount"),
            [[c.tenant, c.name, c.bill_to, c.amount] for c in report.customers], {4: money})
-    _sheet(wb, "Lines",
+    lines = _sheet(wb, "Lines",
            ("Tenant", "Tenant name", "User", "UPN", "Display name", "SKU", "Product", "Days",
             "Billable days", "Amount", "Currency", "Billable", "Reasons", "Bill to",
             "Changed by", "Commit"),
@@ -88,6 +90,9 @@ def render(report: BillReport) -> bytes:
              x.billable_days, x.amount, cur, x.billable, "; ".join(x.reasons), x.bill_to,
              x.changed_by, x.commit] for x in report.lines],
            {8: "0", 9: "0", 10: money})
+    for (currency_cell,) in lines.iter_rows(min_row=2, min_col=11, max_col=11):
+        # Centred: next to the right-aligned amounts, a left-aligned code reads "NZDNZD".
+        currency_cell.alignment = Alignment(horizontal="center")
     _sheet(wb, "Statements", ("Reseller", "Name", "Mode", "Amount"),
            [[s.reseller, s.name, s.mode, s.amount] for s in report.statements], {4: money})
     _sheet(wb, "Statement lines",
@@ -122,7 +127,9 @@ def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequ
                 cell.data_type = "s"  # never a formula or an error code, whatever it says
             else:
                 cell.value = value
-            if isinstance(value, dt.date):
+            if isinstance(value, bool):
+                cell.number_format = BOOL_FORMAT
+            elif isinstance(value, dt.date):
                 cell.number_format = DATE_FORMAT
             elif c in formats and value is not None:
                 cell.number_format = formats[c]
@@ -156,7 +163,8 @@ def _shown_width(value: Value, number_format: str | None) -> int:
         places = len(number_format.split('"')[0].partition(".")[2].strip())
         text = f"{Decimal(fmt(value, places)):,.{places}f}"
         suffix = number_format.partition('"')[2].rstrip('"')
-        return len(text) + (len(suffix) + 1 if suffix else 0)
+        # + 2: room between a right-aligned amount and the next column's text.
+        return len(text) + (len(suffix) + 1 if suffix else 0) + 2
     text = str(value)
     return max((len(part) for part in text.split("\n")), default=0) + 1
 
