@@ -125,6 +125,12 @@ def test_the_table_names_users_and_seats_and_says_what_a_seat_is(repo: SpecRepo,
     # 2 users, 3 seats (al: M365-BP and SUPPORT; bo: M365-BP): 36.50 + 25.00 + 36.50.
     assert row.split()[-3:] == ["2", "3", "98.00"]
     assert "Seats: user × SKU pairs billed" in out
+    # Quantity is explained wherever it appears: al and bo hold M365-BP all 31 days of
+    # October, 62 seat-days / 31 days = 2.0000.
+    note = "Quantity: billable seat-days ÷ 31 days in the span (daily proration)"
+    for fmt in ("html", "markdown"):
+        text = cli("bill", "--period", "2026-10", "--format", fmt).out
+        assert note in text and "2.0000" in text, fmt
 
 
 # --- a repository without commits, a missing specs folder ----------------------------
