@@ -85,7 +85,7 @@ def _table(diff: SpecDiff) -> list[str]:
     if folded:
         before = sum((t.amount_before for t in folded), Decimal(0))
         after = sum((t.amount_after for t in folded), Decimal(0))
-        out.append(f"| {len(folded)} more tenants with changes (smaller amounts) | | | "
+        out.append(f"| {len(folded)} more tenants with changes | | | "
                    f"{money(before, p)} | {money(after, p)} | {signed(after - before, p)} |")
     plural = "s" if diff.unchanged != 1 else ""
     if diff.unchanged_amount is not None:
@@ -116,8 +116,10 @@ def _terms(diff: SpecDiff) -> list[str]:
 
 
 def _details(t: TenantDiff, p: int, cur: str) -> str:
-    summary = "; ".join(s for s in (user_summary(t.delta), seat_summary(t.delta)) if s) \
-        or "settings"
+    parts = (user_summary(t.delta), seat_summary(t.delta),
+             "billing settings" if t.delta.billing else "",
+             "other settings" if t.delta.settings else "")
+    summary = "; ".join(s for s in parts if s) or "charge only"
     lines = tenant_lines(t.delta)
     shown = [f"{_DIFF_SYMBOL[symbol]} {text}" for symbol, text in lines[:MAX_DETAIL_LINES]]
     if len(lines) > MAX_DETAIL_LINES:
