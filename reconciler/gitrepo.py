@@ -325,6 +325,13 @@ def _parse_audit(record: bytes, prefix: str) -> AuditCommit:
                        message.strip(), tuple(changes))
 
 
+def first_parent_times(repo: Repo, rev: str) -> list[tuple[str, int]]:
+    """(commit, committer time) along the first-parent chain of ``rev``, oldest first: one
+    ``git log`` that computes no diffs."""
+    out = repo.git("log", "--first-parent", "--reverse", "--format=%H %ct", rev)
+    return [(sha, int(ct)) for sha, ct in (line.split() for line in out.splitlines())]
+
+
 def first_parents(repo: Repo, rev: str) -> list[str]:
     """The first-parent chain of ``rev``, oldest first (commit ids only)."""
     return repo.git("rev-list", "--first-parent", "--reverse", rev).split()
