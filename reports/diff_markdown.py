@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from decimal import Decimal
 
-from reconciler.billing.recurring import RecurringCharge
+from reconciler.billing.recurring import RecurringCharge, SkuCharge
 from reconciler.changes.diffmodel import SpecDiff, TenantDiff
 
 from .bill_common import money, short
@@ -26,6 +26,7 @@ MAX_ROWS = 50  # tenants in the summary table; the rest are summed in one row
 MAX_TERMS = 40  # lines of catalog/reseller/settings changes
 MAX_DETAIL_LINES = 150  # change lines per tenant before the rest is counted
 MAX_CELL = 120  # characters of a summary-table cell
+MAX_LISTED = 20  # files changed in form only, and warnings
 _DIFF_SYMBOL = {"+": "+", "-": "-", "~": "!"}  # "!" is highlighted as a change
 
 
@@ -45,9 +46,13 @@ def render(diff: SpecDiff) -> str:
         out += _table(diff)
     out += _terms(diff)
     if diff.form_only:
-        out += [f"Changed in form only (comments, layout): "
-                f"{', '.join(f'`{esc(f)}`' for f in diff.form_only)}", ""]
-    out += [f"- :warning: {esc(w)}" for w in diff.warnings]
+        named = ", ".join(f"`{esc(f)}`" for f in diff.form_only[:MAX_LISTED])
+        more = f" and {len(diff.form_only) - MAX_LISTED} more" \
+            if len(diff.form_only) > MAX_LISTED else ""
+        out += [f"Changed in form only (comments, layout): {named}{more}", ""]
+    out += [f"- :warning: {esc(_cut(w, 400))}" for w in diff.warnings[:MAX_LISTED]]
+    if len(diff.warnings) > MAX_LISTED:
+        out.append(f"- :warning: … and {len(diff.warnings) - MAX_LISTED} more warnings")
     body = "\n".join(out).rstrip("\n") + "\n"
     left_out: list[str] = []
     for t in diff.tenants:
@@ -154,9 +159,10 @@ def _charges(t: TenantDiff, p: int, cur: str) -> list[str]:
     return out + [""]
 
 
-def _unit(charge: object, places: int) -> str:
-    unit = getattr(charge, "unit_price", None)
-    return money(unit, places) if isinstance(unit, Decimal) else "—"
+def _unit(charge: SkuCharge | None, places: int) -> str:
+    if charge is None or charge.unit_price is None:
+        return "—"
+    return money(charge.unit_price, places)
 
 
 def _amount(charge: RecurringCharge | None, places: int) -> str:
@@ -167,5 +173,5 @@ def _status(t: TenantDiff) -> str:
     return {"added": " (new)", "removed": " (file deleted)"}.get(t.delta.status.value, "")
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+def _cut(text: str, limit: int = MAX_CELL) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -65,7 +65,9 @@ def resolve_pair(repo: Repo, base: str, head: str | None) -> tuple[Revision, Rev
         left, _, right = base.partition("...")
         right = right or "HEAD"
         head_sha = repo.resolve(right)
-        return (Revision(base, merge_base(repo, repo.resolve(left or "HEAD"), head_sha)),
+        left = left or "HEAD"
+        return (Revision(f"merge-base({left}, {right})",
+                         merge_base(repo, repo.resolve(left), head_sha)),
                 Revision(right, head_sha))
     if head is None and ".." in base:
         base, _, head = base.partition("..")

@@ -161,7 +161,8 @@ def test_the_pull_request_branch_against_main_uses_the_merge_base(repo: SpecRepo
                       date="2026-03-06T09:00:00Z")
     own = json.loads(cli("diff", "main...pr", "--format", "json").out)
     assert [t["tenant"] for t in own["tenants"]] == ["quiet"]
-    assert own["head"]["rev"] == "pr"
+    assert own["head"]["rev"] == "pr" and own["base"]["rev"] == "merge-base(main, pr)"
+    assert own["base"]["commit"] == repo.rev_parse("pr~1")
     # Two revisions compared directly: main's own change shows (as its reverse).
     both = json.loads(cli("diff", "main", "pr", "--format", "json").out)
     assert [(t["tenant"], t["status"]) for t in both["tenants"]] == [

@@ -12,7 +12,10 @@ import pytest
 from conftest import Cli, SpecRepo, tenant, user
 from gitopshelp import gitlab_merge, pull_request, squash, start
 
+from reconciler.changes.compare import compare
+from reconciler.changes.notes import parse_notes
 from reconciler.changes.pullrequest import pull_request as pr_of
+from reconciler.changes.views import TenantView, UserView
 
 C = "contoso.example"
 JO = "Jo Bloggs <jo@msp.example>"
@@ -161,3 +164,20 @@ def test_unknown_targets_are_errors(three_prs: SpecRepo, cli: Cli, target: str,
 ])
 def test_pull_request_numbers_from_messages(message: str, expected: str | None) -> None:
     assert pr_of(message) == expected
+
+
+def test_notes_written_before_the_schema_still_read() -> None:
+    legacy = ('{"applied":5,"applied_at":"2026-03-01T00:00:00+00:00","dirty":false,'
+              '"failed":["a/x/create"],"not_planned":[],"skipped":["a/x/assign/B"],'
+              '"tenants":["a"],"tool_version":"0.1.0"}')
+    (note,) = parse_notes(legacy + "\nnot a note\n{broken json\n")
+    assert (note.applied, note.failed, note.skipped, note.tenants) == (5, 1, 1, ("a",))
+    assert note.failures[0].change == "a/x/create" and note.schema == ""
+
+
+def test_reordered_skus_are_not_a_change() -> None:
+    before = TenantView("A", users={"x": UserView("x@a.example", "X", skus=("A", "B"))})
+    after = TenantView("A", users={"x": UserView("x@a.example", "X", skus=("B", "A"))})
+    assert compare("a", before, after).empty
+    renamed = TenantView("A2", users=after.users)
+    assert compare("a", before, renamed).settings == (("name", "A", "A2"),)
