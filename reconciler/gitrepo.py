@@ -238,12 +238,29 @@ def changed_files(repo: Repo, base: str, head: str, specs_path: str) -> list[Fil
     no file content is read, so the cost follows the change, not the repository.
     """
     prefix = _specs_prefix(specs_path)
-    out = repo.git("diff-tree", "-r", "-z", "--no-renames", "--no-ext-diff", "--raw",
-                   "--no-commit-id", base, head, "--", prefix or ".")
-    tokens = out.split("\0")
+    out = _run(repo, "diff-tree", "-r", "-z", "--no-renames", "--no-ext-diff", "--raw",
+               "--no-commit-id", base, head, "--", prefix or ".")
+    return _raw_changes(out, prefix)
+
+
+def _run(repo: Repo, *args: str) -> bytes:
+    """A git command's raw output (paths may be any bytes)."""
+    proc = subprocess.run(["git", "-C", str(repo.root), *args], capture_output=True,
+                          check=False)
+    if proc.returncode != 0:
+        lines = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise UserError(f"git {args[0]}: {lines[-1] if lines else 'failed'}")
+    return proc.stdout
+
+
+def _raw_changes(raw: bytes, prefix: str) -> list[FileChange]:
+    """``--raw -z`` records (":old-mode new-mode old new status" NUL path NUL) as changes;
+    a submodule entry counts as no file."""
+    tokens = raw.lstrip(b"\n").split(b"\0")
     found: list[FileChange] = []
-    for meta, name in zip(tokens[0::2], tokens[1::2]):
-        fields = meta.strip().split()
+    for meta, path in zip(tokens[0::2], tokens[1::2]):
+        fields = meta.strip().decode(errors="replace").split()
+        name = path.decode(errors="surrogateescape")
         if len(fields) < 5 or not name.startswith(prefix):
             continue
         old_mode, new_mode, old, new = fields[0].lstrip(":"), fields[1], fields[2], fields[3]
@@ -295,34 +312,17 @@ def audit_log(repo: Repo, revisions: Sequence[str], paths: Sequence[str],
     """
     prefix = _specs_prefix(specs_path)
     specs = [prefix + p if p else (prefix or ".") for p in paths]
-    args = ["git", "-C", str(repo.root), "log", "--first-parent", "--reverse", "--raw", "-z",
-            "--no-abbrev", "--no-renames", "--no-color", "--no-ext-diff",
-            f"--format={_AUDIT_FORMAT}", *revisions, "--", *specs]
-    proc = subprocess.run(args, capture_output=True, check=False)
-    if proc.returncode != 0:
-        lines = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise UserError(f"git log {' '.join(revisions)}: {lines[-1] if lines else 'failed'}")
-    for record in proc.stdout.split(b"\x1e"):
-        if record.strip(b"\0\n"):
-            yield _parse_audit(record, prefix)
-
-
-def _parse_audit(record: bytes, prefix: str) -> AuditCommit:
-    header, _, raw = record.partition(b"\0")
-    sha, parents, committed, author, committer, message = \
-        header.decode(errors="replace").split("\x1f", 5)
-    tokens = raw.lstrip(b"\n").split(b"\0")
-    changes: list[FileChange] = []
-    for meta, path in zip(tokens[0::2], tokens[1::2]):
-        fields = meta.strip().split()
-        name = path.decode(errors="surrogateescape")
-        if len(fields) < 5 or not name.startswith(prefix):
+    out = _run(repo, "log", "--first-parent", "--reverse", "--raw", "-z", "--no-abbrev",
+               "--no-renames", "--no-color", "--no-ext-diff", f"--format={_AUDIT_FORMAT}",
+               *revisions, "--", *specs)
+    for record in out.split(b"\x1e"):
+        if not record.strip(b"\0\n"):
             continue
-        old, new = fields[2].decode(), fields[3].decode()
-        changes.append(FileChange(name[len(prefix):], "" if old == ZERO_BLOB else old,
-                                  "" if new == ZERO_BLOB else new))
-    return AuditCommit(sha, tuple(parents.split()), int(committed), author, committer,
-                       message.strip(), tuple(changes))
+        header, _, raw = record.partition(b"\0")
+        sha, parents, committed, author, committer, message = \
+            header.decode(errors="replace").split("\x1f", 5)
+        yield AuditCommit(sha, tuple(parents.split()), int(committed), author, committer,
+                          message.strip(), tuple(_raw_changes(raw, prefix)))
 
 
 def first_parent_times(repo: Repo, rev: str) -> list[tuple[str, int]]:
@@ -330,11 +330,6 @@ def first_parent_times(repo: Repo, rev: str) -> list[tuple[str, int]]:
     ``git log`` that computes no diffs."""
     out = repo.git("log", "--first-parent", "--reverse", "--format=%H %ct", rev)
     return [(sha, int(ct)) for sha, ct in (line.split() for line in out.splitlines())]
-
-
-def first_parents(repo: Repo, rev: str) -> list[str]:
-    """The first-parent chain of ``rev``, oldest first (commit ids only)."""
-    return repo.git("rev-list", "--first-parent", "--reverse", rev).split()
 
 
 def all_notes(repo: Repo) -> dict[str, str]:

@@ -91,19 +91,62 @@ def run_diff(repo: Repo, specs_rel: str, base: str, head: str | None = None, *,
              on: dt.date | None = None, all_tenants: bool = False,
              cache_dir: Path | None = None) -> SpecDiff:
     old_rev, new_rev = resolve_pair(repo, base, head)
+    old, new, views, top = _read(repo, specs_rel, old_rev, new_rev)
+    # Prices, rules or reseller terms moved: every tenant's charge may have moved with them.
+    price_all = all_tenants or (old.catalog, old.billing, old.resellers) != \
+        (new.catalog, new.billing, new.resellers)
+    head_tenants = _tenant_blobs(repo, new_rev.commit, specs_rel)
+    warnings: list[str] = []
+    if price_all:
+        _add_unchanged(repo, old, new, _tenant_blobs(repo, old_rev.commit, specs_rel),
+                       head_tenants, set(views), cache_dir, warnings)
+    day = on or Clock(new.billing.timezone).day_of(commit_time(repo, new_rev.commit))
+    listed, form_only, unchanged_amount = _price(old, new, views, day)
+    terms: list[TermChange] = []
+    for name in TOP_FILES:
+        if old.models[name] != new.models[name]:
+            terms.extend(describe(name, old.models[name], new.models[name]))
+        elif top[0].get(name) != top[1].get(name):
+            form_only.append(name)
+    if old.billing.currency != new.billing.currency:
+        warnings.append(f"the currency changes from {old.billing.currency} to "
+                        f"{new.billing.currency}; amounts before are in "
+                        f"{old.billing.currency}")
+    listed_ids = {t.tenant for t in listed}
+    before_total = sum((t.amount_before for t in listed), Decimal(0))
+    after_total = sum((t.amount_after for t in listed), Decimal(0))
+    if price_all:
+        before_total += unchanged_amount
+        after_total += unchanged_amount
+    return SpecDiff(
+        base=old_rev, head=new_rev, pricing_day=day, currency=new.billing.currency,
+        minor_units=new.billing.minor_units, tenants=tuple(listed),
+        unchanged=sum(1 for tid in head_tenants if tid not in listed_ids),
+        unchanged_amount=unchanged_amount if price_all else None, terms=tuple(terms),
+        form_only=tuple(sorted(form_only)),
+        totals=Totals("all" if price_all else "changed", before_total, after_total),
+        warnings=tuple(warnings))
+
+
+Views = dict[str, tuple[TenantView | None, TenantView | None]]
+
+
+def _read(repo: Repo, specs_rel: str, old_rev: Revision,
+          new_rev: Revision) -> tuple[_Side, _Side, Views, tuple[dict[str, str], dict[str, str]]]:
+    """Both sides' terms and the changed tenant files, parsed: the only YAML diff reads
+    unless every tenant has to be priced. Every problem of every file, or none."""
     files = changed_files(repo, old_rev.commit, new_rev.commit, specs_rel)
     tenant_files = {tid: f for f in files if (tid := tenant_of(f.path)) is not None}
-    top = {"old": tree_blobs(repo, old_rev.commit, specs_rel, TOP_FILES),
-           "new": tree_blobs(repo, new_rev.commit, specs_rel, TOP_FILES)}
-    wanted = {*top["old"].values(), *top["new"].values(),
+    top = (tree_blobs(repo, old_rev.commit, specs_rel, TOP_FILES),
+           tree_blobs(repo, new_rev.commit, specs_rel, TOP_FILES))
+    wanted = {*top[0].values(), *top[1].values(),
               *(b for f in tenant_files.values() for b in (f.old, f.new) if b)}
     with BlobReader(repo) as reader:
         data = dict(reader.read(sorted(wanted)))
-
     problems: list[Problem] = []
-    old = _side(f"{old_rev.rev}:{specs_rel}", top["old"], data, problems)
-    new = _side(f"{new_rev.rev}:{specs_rel}", top["new"], data, problems)
-    views: dict[str, tuple[TenantView | None, TenantView | None]] = {}
+    old = _side(f"{old_rev.rev}:{specs_rel}", top[0], data, problems)
+    new = _side(f"{new_rev.rev}:{specs_rel}", top[1], data, problems)
+    views: Views = {}
     for tid, change in sorted(tenant_files.items()):
         views[tid] = (_view(f"{old.label}/{change.path}", change.old, data, problems),
                       _view(f"{new.label}/{change.path}", change.new, data, problems))
@@ -114,24 +157,18 @@ def run_diff(repo: Repo, specs_rel: str, base: str, head: str | None = None, *,
             old.records[tid] = old_view.record()
         if new_view is not None:
             new.records[tid] = new_view.record()
+    return old, new, views, top
 
-    # Prices, rules or reseller terms moved: every tenant's charge may have moved with them.
-    terms_moved = (old.catalog, old.billing, old.resellers) != \
-        (new.catalog, new.billing, new.resellers)
-    price_all = all_tenants or terms_moved
-    head_tenants = _tenant_blobs(repo, new_rev.commit, specs_rel)
-    warnings: list[str] = []
-    if price_all:
-        _add_unchanged(repo, old, new, _tenant_blobs(repo, old_rev.commit, specs_rel),
-                       head_tenants, set(views), cache_dir, warnings)
 
-    clock = Clock(new.billing.timezone)
-    day = on or clock.day_of(commit_time(repo, new_rev.commit))
+def _price(old: _Side, new: _Side, views: Views,
+           day: dt.date) -> tuple[list[TenantDiff], list[str], Decimal]:
+    """Each priced tenant's charge on both sides: the tenants whose file or charge changed,
+    the files changed in form only, and the monthly charge of all the others."""
     old_terms = recurring_terms(old.catalog, old.billing, old.resellers, old.records)
     new_terms = recurring_terms(new.catalog, new.billing, new.resellers, new.records)
     listed: list[TenantDiff] = []
     form_only: list[str] = []
-    unchanged_amount = Decimal(0)
+    unchanged = Decimal(0)
     for tid in sorted(old.records.keys() | new.records.keys()):
         before = recurring_charge(old_terms, tid, old.records[tid].users, day) \
             if tid in old.records else None
@@ -141,35 +178,12 @@ def run_diff(repo: Repo, specs_rel: str, base: str, head: str | None = None, *,
             TenantDelta(tid, TenantStatus.CHANGED, new.records[tid].name)
         if not delta.empty or before != after:
             listed.append(TenantDiff(delta, before, after))
-        elif tid in views:
+            continue
+        if tid in views:
             form_only.append(f"{TENANTS_DIR}{tid}.yaml")
-        elif after is not None:
-            unchanged_amount += after.amount
-
-    terms: list[TermChange] = []
-    for name in TOP_FILES:
-        if old.models[name] != new.models[name]:
-            terms.extend(describe(name, old.models[name], new.models[name]))
-        elif top["old"].get(name) != top["new"].get(name):
-            form_only.append(name)
-    if old.billing.currency != new.billing.currency:
-        warnings.append(f"the currency changes from {old.billing.currency} to "
-                        f"{new.billing.currency}; amounts before are in "
-                        f"{old.billing.currency}")
-    listed_ids = {t.tenant for t in listed}
-    unchanged = sum(1 for tid in head_tenants if tid not in listed_ids)
-    before_total = sum((t.amount_before for t in listed), Decimal(0))
-    after_total = sum((t.amount_after for t in listed), Decimal(0))
-    if price_all:
-        before_total += unchanged_amount
-        after_total += unchanged_amount
-    return SpecDiff(
-        base=old_rev, head=new_rev, pricing_day=day, currency=new.billing.currency,
-        minor_units=new.billing.minor_units, tenants=tuple(listed), unchanged=unchanged,
-        unchanged_amount=unchanged_amount if price_all else None, terms=tuple(terms),
-        form_only=tuple(sorted(form_only)),
-        totals=Totals("all" if price_all else "changed", before_total, after_total),
-        warnings=tuple(warnings))
+        if after is not None:
+            unchanged += after.amount
+    return listed, form_only, unchanged
 
 
 def _side(label: str, blobs: Mapping[str, str], data: Mapping[str, bytes],

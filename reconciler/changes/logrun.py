@@ -21,7 +21,7 @@ from reconciler.changes.pullrequest import pull_request
 from reconciler.changes.viewcache import ViewCache
 from reconciler.changes.views import TenantView, Unreadable
 from reconciler.errors import UserError
-from reconciler.gitrepo import AuditCommit, Repo, all_notes, audit_log, first_parents
+from reconciler.gitrepo import AuditCommit, Repo, all_notes, audit_log, first_parent_times
 from reconciler.specs import TENANTS_DIR, tenant_path
 
 LOG_SCHEMA = "tenantry.log/1"
@@ -141,8 +141,7 @@ def _with_notes(repo: Repo, tip: str, entries: list[LogEntry]) -> list[LogEntry]
              if (parsed := parse_notes(text))}
     if not notes or not entries:
         return entries
-    chain = first_parents(repo, tip)
-    position = {sha: i for i, sha in enumerate(chain)}
+    position = {sha: i for i, (sha, _) in enumerate(first_parent_times(repo, tip))}
     noted = sorted((position[sha], sha) for sha in notes if sha in position)
     out = []
     for entry in entries:

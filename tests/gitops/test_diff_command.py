@@ -182,6 +182,10 @@ def test_no_changes_exit_0_and_layout_only_changes_are_named(repo: SpecRepo, cli
     assert "## tenantry diff: no change to the monthly charge" in layout.out
     assert "Changed in form only (comments, layout): `catalog.yaml`, `tenants/quiet.yaml`" \
         in layout.out
+    # A tenant changed in form only still counts in the book: 171.00 + 29.20 + 25.00.
+    book = json.loads(cli("diff", "HEAD~1", "--all-tenants", "--format", "json").out)
+    assert book["unchanged"] == {"tenants": 3, "monthly": "225.20"}
+    assert (book["totals"]["before"], book["totals"]["after"]) == ("225.20", "225.20")
 
 
 def test_a_price_change_prices_every_tenant_and_shows_the_catalog_line(repo: SpecRepo,
