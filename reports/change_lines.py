@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from reconciler.changes.compare import FieldChange, TenantDelta, UserDelta, UserStatus
+from reconciler.changes.terms_diff import TermChange
 from reconciler.changes.views import Value
 
 
@@ -70,3 +71,13 @@ def user_summary(delta: TenantDelta) -> str:
     parts = [(delta.count(UserStatus.CREATED), "created"), (delta.renames(), "renamed"),
              (delta.count(UserStatus.DELETED), "deleted")]
     return ", ".join(f"{n} {label}" for n, label in parts if n)
+
+
+def term_line(change: TermChange) -> str:
+    """``M365-BP price "36.50" -> "38.00"``, or ``SUPPORT added {...}`` for a whole entry
+    (its settings as compact JSON)."""
+    subject = f"{change.subject} " if change.subject else ""
+    if change.field in ("added", "removed"):
+        entry = change.after if change.field == "added" else change.before
+        return f"{subject}{change.field}: {entry}"
+    return f"{subject}{change.field} {value(change.before)} -> {value(change.after)}"

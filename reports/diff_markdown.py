@@ -17,7 +17,7 @@ from reconciler.changes.diffmodel import SpecDiff, TenantDiff
 
 from .bill_common import money, short
 from .bill_markdown import esc
-from .change_lines import seat_summary, tenant_lines, user_summary, value
+from .change_lines import seat_summary, tenant_lines, term_line, user_summary
 from .diff_text import signed
 
 LIMIT = 65_000  # the promise: every comment is shorter than this
@@ -111,10 +111,7 @@ def _terms(diff: SpecDiff) -> list[str]:
     if not diff.terms:
         return []
     out = ["### Catalog, billing, resellers and directories", ""]
-    for c in diff.terms[:MAX_TERMS]:
-        subject = f"`{esc(c.subject)}` " if c.subject else ""
-        out.append(f"- `{esc(c.file)}` {subject}{esc(c.field)}: {esc(_cut(value(c.before)))} "
-                   f"→ {esc(_cut(value(c.after)))}")
+    out += [f"- `{esc(c.file)}` {esc(_cut(term_line(c), 300))}" for c in diff.terms[:MAX_TERMS]]
     if len(diff.terms) > MAX_TERMS:
         out.append(f"- … and {len(diff.terms) - MAX_TERMS} more")
     return out + [""]

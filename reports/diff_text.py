@@ -7,7 +7,7 @@ from decimal import Decimal
 from reconciler.changes.diffmodel import SpecDiff, TenantDiff
 
 from .bill_common import money, short
-from .change_lines import seat_summary, tenant_lines, value
+from .change_lines import seat_summary, tenant_lines, term_line
 from .safe_text import terminal_text
 
 
@@ -27,9 +27,7 @@ def render(diff: SpecDiff) -> str:
             out.append(f"  seats: {seats}")
     if diff.terms:
         out.append("")
-    for c in diff.terms:
-        subject = f"{c.subject} " if c.subject else ""
-        out.append(f"{c.file}: {subject}{c.field} {value(c.before)} -> {value(c.after)}")
+    out += [f"{c.file}: {term_line(c)}" for c in diff.terms]
     out.append("")
     if diff.form_only:
         out.append(f"Changed in form only (comments, layout): {', '.join(diff.form_only)}")

@@ -38,9 +38,13 @@ def locked(root: Path, directories: Iterable[str], *, wait: float = 0,
 
 @contextmanager
 def _one(path: Path, name: str, wait: float, command: str) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Opened without truncating: the holder's details stay readable until we own the lock.
-    handle = open(path, "a+", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Opened without truncating: the holder's details stay readable until we own it.
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot create the apply lock {str(path)!r}: "
+                        f"{exc.strerror or exc}") from None
     try:
         _acquire(handle, path, name, wait)
         handle.seek(0)
