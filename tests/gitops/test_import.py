@@ -188,3 +188,24 @@ def test_user_ids_from_upns(upn: str, taken: set[str], expected: str) -> None:
 ])
 def test_indent_guess(text: str, expected: tuple[int, int]) -> None:
     assert guess_indent(text) == expected
+
+
+def test_adopt_plans_the_marker_first_and_the_rest_after_it() -> None:
+    from reconciler.planning.diff import diff_tenant
+    from reconciler.planning.state import DirectoryObject, TenantSnapshot, UserState
+
+    want = {"cy": UserState(f"cy@{A}", "Cy Young", skus=frozenset({"M365-BP"})),
+            "new": UserState(f"new@{A}", "New")}
+    actual = TenantSnapshot("acme", (
+        DirectoryObject("obj-1", None, UserState(f"CY@{A}", "Cy", skus=frozenset())),))
+    changes, warnings = diff_tenant("acme", want, actual, frozenset({"cy", "new"}))
+    assert [(c.action.value, c.user, c.object_id, c.depends_on) for c in changes] == [
+        ("adopt", "cy", "obj-1", None),
+        ("update", "cy", "obj-1", "acme/cy/adopt"),
+        ("assign", "cy", "obj-1", "acme/cy/adopt"),
+        ("create", "new", None, None)]  # nothing to adopt: an ordinary create
+    assert changes[0].upn == f"CY@{A}"  # the object's own UPN, which apply re-checks
+    assert warnings == ()
+    # Without adopt, the same object is someone else's: a create that will fail, and a warning.
+    plain, warned = diff_tenant("acme", want, actual)
+    assert plain[0].action.value == "create" and "does not manage (obj-1)" in warned[0]
