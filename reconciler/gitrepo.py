@@ -325,6 +325,14 @@ def audit_log(repo: Repo, revisions: Sequence[str], paths: Sequence[str],
                           message.strip(), tuple(_raw_changes(raw, prefix)))
 
 
+def merged_authors(repo: Repo, merge: str) -> list[str]:
+    """Who wrote the commits a merge brought in (its other parents' commits that the first
+    parent did not have), each once, oldest first."""
+    out = repo.git("log", "--reverse", "--format=%an <%ae>", f"{merge}^@", "--not",
+                   f"{merge}^1", check=False)
+    return list(dict.fromkeys(line for line in out.splitlines() if line))
+
+
 def first_parent_times(repo: Repo, rev: str) -> list[tuple[str, int]]:
     """(commit, committer time) along the first-parent chain of ``rev``, oldest first: one
     ``git log`` that computes no diffs."""

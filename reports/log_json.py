@@ -20,7 +20,8 @@ def document(log: ChangeLog) -> dict[str, Any]:
     def entry(e: LogEntry) -> dict[str, Any]:
         return {"commit": e.commit,
                 "date": dt.datetime.fromtimestamp(e.committed, zone).isoformat(),
-                "author": e.author, "committer": e.committer, "subject": e.subject,
+                "author": e.author, "committer": e.committer,
+                "merged_authors": list(e.merged_authors), "subject": e.subject,
                 "pull_request": e.pull_request,
                 "changes": [{"tenant": d.tenant, "name": d.name, "status": d.status.value,
                              "billing": fields_json(d.billing), "settings": fields_json(d.settings),

@@ -31,6 +31,8 @@ def render(log: ChangeLog) -> str:
         pr = f"  PR {e.pull_request}" if e.pull_request else ""
         out += ["", f"{when:%Y-%m-%d %H:%M %z}  {short(e.commit)}  {e.author}{pr}",
                 f"    {e.subject}"]
+        if e.merged_authors:
+            out.append(f"    merged commits by {', '.join(e.merged_authors)}")
         for delta in e.changes:
             out += [f"  {delta.tenant}: {symbol} {text}" for symbol, text in tenant_lines(delta)]
         out += [f"  warning: {w}" for w in e.warnings]

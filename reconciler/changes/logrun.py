@@ -21,7 +21,14 @@ from reconciler.changes.pullrequest import pull_request
 from reconciler.changes.viewcache import ViewCache
 from reconciler.changes.views import TenantView, Unreadable
 from reconciler.errors import UserError
-from reconciler.gitrepo import AuditCommit, Repo, all_notes, audit_log, first_parent_times
+from reconciler.gitrepo import (
+    AuditCommit,
+    Repo,
+    all_notes,
+    audit_log,
+    first_parent_times,
+    merged_authors,
+)
 from reconciler.specs import TENANTS_DIR, tenant_path
 
 LOG_SCHEMA = "tenantry.log/1"
@@ -47,6 +54,8 @@ class LogEntry:
     notes: tuple[ApplyNote, ...] = ()  # applies recorded on this very commit
     applied: Applied | None = None  # the first apply at or after it that covered its tenants
     warnings: tuple[str, ...] = ()
+    # For a merge: who wrote the commits it brought in (the author above merged them).
+    merged_authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,10 +93,11 @@ def run_log(repo: Repo, specs_rel: str, *, target: str | None = None,
             deltas = [d.only_user(user) for d in deltas]
         deltas = [d for d in deltas if not d.empty]
         if deltas or warnings:
+            merged = merged_authors(repo, commit.sha) if len(commit.parents) > 1 else []
             entries.append(LogEntry(commit.sha, commit.committed, commit.author,
                                     commit.committer, commit.subject,
                                     pull_request(commit.message), tuple(deltas),
-                                    warnings=tuple(warnings)))
+                                    warnings=tuple(warnings), merged_authors=tuple(merged)))
     if tenant is not None and commit_range is None and not entries:
         # An empty log for a tenant or user that never existed is a typo, not an answer.
         what = f"tenant {tenant!r}" if user is None else f"user {tenant}/{user}"

@@ -70,6 +70,7 @@ def test_a_user_changed_in_three_pull_requests(three_prs: SpecRepo, cli: Cli) ->
     assert blocks[1] == (
         f"2026-03-20 16:00 +0000  {sha[0]}  Merge Bot <merge@example.net>  PR !17\n"
         "    Merge branch 'alice-leave' into 'main'\n"
+        f"    merged commits by {JO}\n"
         "  contoso: ~ disable alice (alice.ngata@contoso.example)")
     assert blocks[2].startswith(
         f"2026-03-09 11:00 +0000  {sha[2]}  {JO}  PR #15\n"
@@ -81,6 +82,7 @@ def test_a_user_changed_in_three_pull_requests(three_prs: SpecRepo, cli: Cli) ->
     assert blocks[3].startswith(
         f"2026-03-05 10:00 +0000  {sha[3]}  Merge Bot <merge@example.net>  PR #12\n"
         "    Merge pull request #12 from msp/alice-exchange\n"
+        f"    merged commits by {SAM}\n"
         "  contoso: + seat EXO-P1 for alice (alice@contoso.example)\n"
         "  note: applied ")
     assert f"on {sha[3]}: 1 done, 0 failed" in blocks[3]
@@ -97,6 +99,7 @@ def test_the_log_as_json(three_prs: SpecRepo, cli: Cli) -> None:
     assert [e["pull_request"] for e in doc["entries"]] == ["!17", "#15", "#12", None]
     leave = doc["entries"][0]
     assert leave["author"] == "Merge Bot <merge@example.net>"
+    assert leave["merged_authors"] == [JO]
     assert leave["date"] == "2026-03-20T16:00:00+00:00"
     assert leave["changes"] == [{
         "tenant": "contoso", "name": "Contoso Ltd", "status": "changed", "billing": [],
