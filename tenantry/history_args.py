@@ -17,6 +17,7 @@ CACHE = ".tenantry/cache"
 def repo_and_specs(ws: Workspace, command: str) -> tuple[Repo, str]:
     """The repository and the specs folder's path inside it, or a clear error."""
     if ws.repo is None:
+        ws.require_specs_dir()
         raise UserError(f"{ws.label} is not in a git repository; {command} reads the history "
                         "of the specs from git")
     if not ws.specs_dir.is_relative_to(ws.repo.root):

@@ -18,7 +18,7 @@ from reconciler.specs.tree import Specs
 from tenantry import __version__, applylock
 from tenantry.commands import plan as plan_cmd
 from tenantry.options import parse_shard
-from tenantry.output import err, out
+from tenantry.output import check_output, err, out
 from tenantry.workspace import Workspace
 
 _MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped"}
@@ -26,13 +26,17 @@ _MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped
 
 def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_deletes: int,
         tenants: Sequence[str], shard: str | None, allow_dirty: bool,
-        new_passwords: Path | None = None, lock_timeout: float = 0) -> int:
+        new_passwords: str | Path | None = None, lock_timeout: float = 0) -> int:
     if ws.repo is None:
+        ws.require_specs_dir()
         raise UserError(f"{ws.label} is not in a git repository; apply records each outcome "
                         "on the applied commit, so the specs must be committed")
+    passwords = None if new_passwords is None else \
+        check_output(new_passwords, "--new-passwords", ws.cwd)
     dirty = ws.specs_dirty()
     if dirty and not allow_dirty:
-        raise UserError(f"the specs in {ws.label} differ from HEAD; commit them first (or pass "
+        raise UserError(f"the spec files in {ws.label}/ have changes not committed to HEAD (apply "
+                        "records its outcome on the commit it applies); commit them first (or pass "
                         "--allow-dirty to apply uncommitted specs)")
     specs = ws.load()
     saved = None
@@ -51,12 +55,12 @@ def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_delete
     with applylock.locked(ws.root, directories, wait=lock_timeout):
         return _apply(ws, specs, saved, plan_file, auto_approve=auto_approve,
                       max_deletes=max_deletes, tenants=tenants, shard=shard, dirty=dirty,
-                      new_passwords=new_passwords)
+                      passwords=passwords)
 
 
 def _apply(ws: Workspace, specs: Specs, saved: Plan | None, plan_file: Path | None, *,
            auto_approve: bool, max_deletes: int, tenants: Sequence[str], shard: str | None,
-           dirty: bool, new_passwords: Path | None) -> int:
+           dirty: bool, passwords: Path | None) -> int:
     if saved is not None and plan_file is not None:
         plan = saved
         # Plan again from scratch what the saved plan covers, to prove it is still current.
@@ -76,7 +80,7 @@ def _apply(ws: Workspace, specs: Specs, saved: Plan | None, plan_file: Path | No
     check_delete_guard(plan, max_deletes)
     if plan_file is None and not auto_approve:
         _confirm()
-    with ws.directories(specs, new_passwords) as pool:
+    with ws.directories(specs, passwords) as pool:
         report = apply_plan(plan, pool, _targets(specs))
     _print(plan, report)
     _record(ws, specs, plan, report, dirty)

@@ -9,20 +9,22 @@ from typing import Callable
 from reconciler.changes.diffmodel import SpecDiff
 from reconciler.changes.diffrun import run_diff
 from tenantry.history_args import cache_dir, parse_day, repo_and_specs
-from tenantry.output import err, out, write_atomic
+from tenantry.output import check_output, err, out, write_atomic
 from tenantry.workspace import Workspace
 
 FORMATS = ("text", "json", "markdown")
 
 
 def run(ws: Workspace, *, base: str, head: str | None, fmt: str, on: str | None,
-        all_tenants: bool, output: Path | None) -> int:
+        all_tenants: bool, output: str | Path | None) -> int:
+    if output is not None:
+        check_output(output, "--output", ws.cwd)  # before the work, not after it
     repo, specs_rel = repo_and_specs(ws, "diff")
     diff = run_diff(repo, specs_rel, base, head, on=parse_day("--on", on),
                     all_tenants=all_tenants, cache_dir=cache_dir(repo))
     text = _renderer(fmt)(diff)
     if output is not None:
-        write_atomic(ws.cwd / output, text)
+        write_atomic(ws.cwd / output, text, "--output")
         err(f"wrote {output}")
     else:
         out(text.rstrip("\n"))
