@@ -195,11 +195,13 @@ def demo(ctx: typer.Context,
 @app.command()
 def diff(
     ctx: typer.Context,
-    base: Annotated[str, typer.Argument(metavar="BASE", help="The base revision (A...B: "
-                                        "from where B left A, as a pull request).")],
-    head: Annotated[Optional[str], typer.Argument(metavar="[HEAD]",
+    base: Annotated[str, typer.Argument(
+        metavar="BASE", help="The base revision; or two joined by three dots: the second "
+                             "against its merge base with the first, as a pull request.")],
+    head: Annotated[Optional[str], typer.Argument(metavar="HEAD",
                                                   help="Default: HEAD.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", metavar="text|json|markdown",
+                                     help="Output format.")] = "text",
     on: Annotated[Optional[str], typer.Option(
         "--on", metavar="DATE", help="Price both sides on DATE (default: HEAD's day).")] = None,
     all_tenants: Annotated[bool, typer.Option(
@@ -217,12 +219,13 @@ def diff(
 @app.command()
 def show(
     ctx: typer.Context,
-    target: Annotated[Optional[str], typer.Argument(metavar="[TENANT[/USER]]")] = None,
+    target: Annotated[Optional[str], typer.Argument(metavar="TENANT[/USER]")] = None,
     at: Annotated[Optional[str], typer.Option(
         "--at", metavar="DATE", help="The state at the end of DATE (or at DATETIME).")] = None,
     rev: Annotated[Optional[str], typer.Option("--rev", metavar="REV",
                                                help="The state at REV.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json|csv|xlsx",
+                                     help="Output format (xlsx needs --output).")] = "table",
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                   help="Write to FILE (atomically).")] = None,
 ) -> None:
@@ -235,9 +238,10 @@ def show(
 @app.command()
 def log(
     ctx: typer.Context,
-    target: Annotated[Optional[str], typer.Argument(metavar="[TENANT[/USER]]")] = None,
-    commit_range: Annotated[Optional[str], typer.Argument(metavar="[A..B]")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    target: Annotated[Optional[str], typer.Argument(metavar="TENANT[/USER]")] = None,
+    commit_range: Annotated[Optional[str], typer.Argument(metavar="A..B")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="text|json",
+                                     help="Output format.")] = "text",
 ) -> None:
     """Who changed a tenant or user, when, in which pull request, and when it was applied."""
     from tenantry.commands import log as cmd

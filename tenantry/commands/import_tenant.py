@@ -57,7 +57,8 @@ def run(ws: Workspace, *, tenant: str, adopt: bool, directory: str | None,
                 header[key] = value
         text = import_writer.new_file(result, header, usage)
     _validate(ws, rel, text)
-    write_atomic(path, text)
+    path.parent.mkdir(exist_ok=True)  # the first tenant: specs/tenants/ is ours to create
+    write_atomic(path, text, "import")
     _report(ws, rel, result, adopt)
     return 0
 
