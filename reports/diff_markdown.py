@@ -76,8 +76,8 @@ def _table(diff: SpecDiff) -> list[str]:
     folded: list[TenantDiff] = []
     if len(rows) > MAX_ROWS:
         # The largest changes stay visible, in tenant order; the rest are summed.
-        keep = set(t.tenant for t in sorted(rows, key=lambda t: (-abs(t.change), t.tenant))
-                   [:MAX_ROWS])
+        keep = {t.tenant for t in sorted(rows, key=lambda t: (-abs(t.change), t.tenant))
+                [:MAX_ROWS]}
         folded = [t for t in rows if t.tenant not in keep]
         rows = [t for t in rows if t.tenant in keep]
     out = [f"| Tenant | Users | Seats | Before ({cur}) | After ({cur}) | Change |",

@@ -16,9 +16,10 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 from reconciler.errors import UserError
 
@@ -51,7 +52,7 @@ def _one(path: Path, name: str, wait: float, command: str) -> Iterator[None]:
         handle.truncate()
         handle.write(json.dumps({
             "pid": os.getpid(), "host": socket.gethostname(), "command": command,
-            "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}) + "\n")
+            "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}) + "\n")
         handle.flush()
         yield
     finally:

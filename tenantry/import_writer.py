@@ -11,6 +11,7 @@ does not store are left as the file has them.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from typing import Any
 
@@ -65,7 +66,7 @@ def guess_indent(text: str) -> tuple[int, int]:
     lines = [line for line in text.splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     mapping = offset = None
-    for line, following in zip(lines, lines[1:]):
+    for line, following in itertools.pairwise(lines):
         if not _OPENS.match(line):
             continue
         indent = len(line) - len(line.lstrip())

@@ -7,8 +7,8 @@ the whole history; they share the cache (and the parallel parse of cold blobs) w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from reconciler.billing.cache import BlobCache, Entry
 from reconciler.billing.run import _parse_missing

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Mapping
 
 from reconciler.billing import ranges as R
 from reconciler.billing.money import round_money

@@ -12,10 +12,11 @@ changed (every charge may move), or when asked (``all_tenants``, from the blob c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Mapping, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 NOTE_SCHEMA = "tenantry.apply/1"
 MAX_FAILURES = 50  # failures listed in one note; the count covers all of them

@@ -20,8 +20,8 @@ from reconciler.billing.calendar import Clock
 from reconciler.billing.history import tenant_of
 from reconciler.billing.records import Broken, TenantRecord
 from reconciler.billing.records_at import tenant_records
-from reconciler.errors import UserError
 from reconciler.changes.at_rev import billing_timezone
+from reconciler.errors import UserError
 from reconciler.gitrepo import Repo, audit_log, first_parent_times, tree_blobs
 from reconciler.specs import TENANTS_DIR, tenant_path
 
@@ -128,7 +128,7 @@ def _pick(commits: list[tuple[str, int]], cutoff: int | None,
             break
         chosen = (sha, clock)
     if chosen is None:
-        first = dt.datetime.fromtimestamp(commits[0][1], dt.timezone.utc)
+        first = dt.datetime.fromtimestamp(commits[0][1], dt.UTC)
         raise UserError(f"--at {at}: nothing was committed by then; the first commit is "
                         f"from {first:%Y-%m-%d %H:%M} UTC")
     return chosen

@@ -8,8 +8,8 @@ one tenant reads a handful of versions; a log of everything reads each version o
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from reconciler.atomicfile import write_atomic
 from reconciler.changes.views import VIEW_VERSION, TenantView, Unreadable, read_view

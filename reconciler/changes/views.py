@@ -4,8 +4,9 @@ change, normalised (dates as ISO text, SKUs as written), cheap to compare and to
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from reconciler.billing.records import TenantRecord, UserRecord
 from reconciler.errors import Problem

@@ -11,10 +11,11 @@ says.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from reconciler.planning.state import ATTRIBUTES, DirectoryObject, TenantSnapshot
+
 _NOT_ID = re.compile(r"[^a-z0-9._-]+")
 ID_MAX_LENGTH = 63  # ids match ^[a-z0-9][a-z0-9._-]{0,62}$ (SPEC §2)
 

@@ -3,8 +3,8 @@ monthly recurring charge, for pull requests (SPEC §7). Needs no directory crede
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from reconciler.changes.diffmodel import SpecDiff
 from reconciler.changes.diffrun import run_diff

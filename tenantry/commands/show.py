@@ -4,8 +4,8 @@ moment, from git history, with the names of then (SPEC §4)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from reconciler.changes.logrun import parse_target
 from reconciler.changes.showrun import Snapshot, run_show

@@ -5,8 +5,9 @@ The local directory is a real SQLite file; other providers go through the same p
 from __future__ import annotations
 
 import json
+
 import pytest
-from conftest import CATALOG, Cli, SpecRepo, directory_users, dump_directory, tenant, user
+from conftest import CATALOG, Cli, SpecRepo, directory_users, dump_directory
 from gitopshelp import GITIGNORE, sql
 
 from providers.local import LocalSqliteDirectory

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
+
 import openpyxl
 import pytest
 from conftest import CATALOG, Cli, SpecRepo, tenant, user
