@@ -209,42 +209,47 @@ def test_objects_without_our_marker_are_never_changed_or_deleted(
     assert set(lab.users("ou=acme")) == {f"stranger@{lab.domain}", f"cy@{lab.domain}", f"moved@{lab.domain}"}
 
 
-def test_adopt_stamps_the_marker_and_changes_nothing_else(repo: SpecRepo, cli: Cli,
-                                                          lab: Lab) -> None:
+def test_import_adopt_stamps_the_marker_and_changes_nothing_else(
+        repo: SpecRepo, cli: Cli, lab: Lab) -> None:
     lab.add_ou("ou=acme")
-    lab.add_user("ou=acme", "Cy Squatter", f"cy@{lab.domain}")
-    lab.conn.modify(lab.dn("cn=lic-bp,ou=groups"),
-                    {"member": [("MODIFY_ADD", [lab.dn("cn=Cy Squatter,ou=acme")])]})
-    before = lab.users("ou=acme")[f"cy@{lab.domain}"]
-    config = LdapDirectory.model_validate(lab.directory())
-    directory = open_directory("lab", config, Context(root=repo.root))
-    target = TenantTarget(tenant="acme", directory="lab", container="ou=acme", domain=lab.domain,
-                          assign={"M365-BP": "cn=lic-bp,ou=groups"})
-    try:
-        (found,) = directory.read_tenant(target).unmanaged()  # what `import` lists
-        assert (found.state.upn, found.state.display_name) == (f"cy@{lab.domain}", "Cy Squatter")
-        assert found.state.skus == {"M365-BP"}
-        adopt = Change(id="acme/cy/adopt", action=Action.ADOPT, tenant="acme", user="cy",
-                       upn=f"cy@{lab.domain}", object_id=found.object_id)
-        (result,) = directory.apply(target, [adopt])
-        assert result.status is Status.APPLIED, result.message
-        (again,) = directory.apply(target, [adopt])  # already marked: refused
-        assert again.status is Status.FAILED and "no longer an unmarked user" in again.message
-        (mine,) = directory.read_tenant(target).objects
-        assert mine.marker == "cy" and mine.object_id == found.object_id
-    finally:
-        directory.close()
-    after = lab.users("ou=acme")[f"cy@{lab.domain}"]
-    assert marker(lab, after) == ["tenantry:acme/cy"]
-    assert {k: v for k, v in after.items() if k not in ("employeeType",
-                                                         "msDS-cloudExtensionAttribute20")} \
-        == before
+    squatter = lab.add_user("ou=acme", "Cy Squatter", f"cy@{lab.domain}")
+    lab.conn.modify(lab.dn("cn=lic-bp,ou=groups"), {"member": [("MODIFY_ADD", [squatter])]})
+    specs(repo, lab, {"acme": acme(lab, al=user(f"al@{lab.domain}", "Al Smith"))})
+    applied(cli)
+    before = lab.users("ou=acme")
 
-    specs(repo, lab, {"acme": acme(lab, cy=user(f"cy@{lab.domain}", "Cy Real", skus=["M365-BP"]))})
-    plan = cli("plan")
-    assert "~ update cy" in plan.out and "+ create" not in plan.out
+    result = cli("import", "acme", "--adopt")  # reads the tenant through the provider
+    assert result.code == 0, result.err
+    assert "to adopt on the next apply (marker only): cy" in result.out
+    text = (repo.root / "specs/tenants/acme.yaml").read_text()
+    assert f"upn: cy@{lab.domain}" in text and "adopt: true" in text and "M365-BP" in text
+    repo.commit_specs({}, "import acme")
+    plan = plan_json(cli)
+    assert [(c["action"], c["user"]) for c in plan["tenants"][0]["changes"]] == \
+        [("adopt", "cy")]
     applied(cli)
     assert_converged(cli)
+    after = lab.users("ou=acme")
+    assert marker(lab, after[f"cy@{lab.domain}"]) == ["tenantry:acme/cy"]
+    marker_key = "msDS-cloudExtensionAttribute20" if lab.ad else "employeeType"
+    assert {k: v for k, v in after[f"cy@{lab.domain}"].items() if k != marker_key} == \
+        before[f"cy@{lab.domain}"]
+    assert after[f"al@{lab.domain}"] == before[f"al@{lab.domain}"]
+    assert squatter.lower() in lab.members("cn=lic-bp,ou=groups")
+
+    # An entry that got a marker since the plan is not adopted again.
+    config = LdapDirectory.model_validate(lab.directory())
+    directory = open_directory("lab", config, Context(root=repo.root))
+    target = TenantTarget(tenant="acme", directory="lab", container="ou=acme",
+                          domain=lab.domain, assign={"M365-BP": "cn=lic-bp,ou=groups"})
+    try:
+        cy = directory.read_tenant(target).managed()["cy"]
+        adopt = Change(id="acme/cy/adopt", action=Action.ADOPT, tenant="acme", user="cy",
+                       upn=f"cy@{lab.domain}", object_id=cy.object_id)
+        (again,) = directory.apply(target, [adopt])
+    finally:
+        directory.close()
+    assert again.status is Status.FAILED and "no longer an unmarked user" in again.message
 
 
 def test_the_delete_guard_and_deletes(repo: SpecRepo, cli: Cli, lab: Lab) -> None:
