@@ -27,6 +27,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 class EntraDirectory:
     kind = "graph"
     attributes = frozenset(ATTRIBUTES)
+    reports_licences = True  # snapshots carry subscribedSkus (the licence report)
 
     def __init__(self, name: str, config: GraphDirectory, context: Context) -> None:
         self.name = name

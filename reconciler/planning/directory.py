@@ -11,7 +11,9 @@ The planner sees only ``DirectoryReader``; apply gets a ``Directory``. A provide
   whose ``depends_on`` failed, and returns exactly one ``ChangeResult`` per change. Batching
   (Graph ``$batch`` of 20 with dependsOn), paging and throttling stay inside the provider;
 * may declare ``concurrency``, how many tenants it serves at once from different threads
-  (``fanout``); without it, plan and apply use it for one tenant at a time.
+  (``fanout``); without it, plan and apply use it for one tenant at a time;
+* may declare ``reports_licences = True`` when its snapshots carry the seats bought from its
+  vendor (``TenantSnapshot.licences``, Graph's subscribedSkus): the licence report reads it.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ DOMAIN_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 LDAP_URL_PATTERN = r"^ldaps?://[^\s]+$"
-GRAPH_URL_PATTERN = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+GRAPH_URL_PATTERN = r"^https?://[^\s/?#]+/?$"  # the service root: tenantry adds /v1.0
 # Where the graph provider keeps its ownership marker: an on-premises extension attribute
 # (1-15) or a directory extension property (extension_<app id without dashes>_<name>).
 GRAPH_MARKER_PATTERN = (r"^(onPremisesExtensionAttributes\.extensionAttribute([1-9]|1[0-5])"
