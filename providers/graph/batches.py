@@ -59,7 +59,7 @@ class Chain:
 
 class Engine:
     def __init__(self, transport: Transport, entra_tenant: str, tenant: str, marker: Marker,
-                 on_created: Callable[[Op, str], Awaitable[str]]) -> None:
+                 on_created: Callable[[list[Op]], Awaitable[str]]) -> None:
         self.transport = transport
         self.entra_tenant = entra_tenant
         self.tenant = tenant
@@ -67,6 +67,7 @@ class Engine:
         self.on_created = on_created
         self.outcomes: dict[Op, Outcome] = {}
         self.created: dict[str, str] = {}      # user -> object id of the user created now
+        self.fresh: list[Op] = []              # created with our password, not yet recorded
         self.attempts: Counter[Op] = Counter()
         self.throttled: Counter[Op] = Counter()
         self.unknown: set[Op] = set()          # sent, and may have taken effect
@@ -82,51 +83,37 @@ class Engine:
     # --- one stage: batches and lookups until every chain is done --------------------------
 
     async def _stage(self, ops: list[Op]) -> None:
-        """Whenever chains are ready (not waiting out a Retry-After or backoff, not in
+        """Whenever chains are ready (not waiting out a Retry-After or a backoff, not in
         flight), pack them into batches (or look their creates up); then wait for the first
         of those to finish, or for the next chain to be due."""
         loop = asyncio.get_running_loop()
-        pending = _chains(ops)
-        busy: set[Chain] = set()
-        tasks: set[asyncio.Future[None]] = set()
+        idle = _chains(ops)  # chains not in flight
+        tasks: dict[asyncio.Future[None], list[Chain]] = {}
         try:
-            while True:
-                pending = [c for c in pending if not c.done]
-                if not pending and not tasks:
-                    return
+            while idle or tasks:
                 now = loop.time()
-                ready = [c for c in pending
-                         if c not in busy and c.not_before <= now and not self._blocked(c)]
-                for chain in (c for c in ready if c.head in self.verify):
-                    tasks.add(self._spawn(self._settle_create(
-                        chain, chain.head, self.verify.pop(chain.head)), [chain], busy))
-                for batch, sequential in _pack([c for c in ready if c not in busy]):
-                    tasks.add(self._spawn(self._send(batch, sequential),
-                                          [c for c, _ in batch], busy))
-                due = [c.not_before for c in pending if c not in busy and not c.done]
-                timeout = max(0.0, min(due) - loop.time()) if due else None
-                if tasks:
-                    done, tasks = await asyncio.wait(tasks, timeout=timeout,
-                                                     return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()
-                elif timeout is not None:
-                    await asyncio.sleep(timeout)
+                ready = [c for c in idle if c.not_before <= now and not self._blocked(c)]
+                idle = [c for c in idle if not c.done and c.not_before > now]
+                check = [c for c in ready if c.head in self.verify]
+                for chain in check:
+                    tasks[asyncio.ensure_future(self._settle_create(
+                        chain, chain.head, self.verify.pop(chain.head)))] = [chain]
+                for batch, sequential in _pack([c for c in ready if c not in check]):
+                    tasks[asyncio.ensure_future(self._send(batch, sequential))] = \
+                        list(dict.fromkeys(c for c, _ in batch))
+                timeout = max(0.0, min(c.not_before for c in idle) - now) if idle else None
+                if not tasks:
+                    await asyncio.sleep(timeout or 0.0)
+                    continue
+                done, _ = await asyncio.wait(tasks, timeout=timeout,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    chains = tasks.pop(task)
+                    task.result()
+                    idle.extend(c for c in chains if not c.done)
         finally:
             for task in tasks:
                 task.cancel()
-
-    @staticmethod
-    def _spawn(work: Awaitable[None], chains: list[Chain],
-               busy: set[Chain]) -> asyncio.Future[None]:
-        busy.update(chains)
-
-        async def run() -> None:
-            try:
-                await work
-            finally:
-                busy.difference_update(chains)
-        return asyncio.ensure_future(run())
 
     def _blocked(self, chain: Chain) -> bool:
         """Skip the chain's head (and what follows) when an operation it needs, outside the
@@ -176,6 +163,13 @@ class Engine:
             return
         responses = {str(r.get("id")): r for r in reply.data.get("responses") or ()
                      if isinstance(r, dict)}
+        try:
+            await self._results(batch, responses)
+        finally:
+            await self._record()
+
+    async def _results(self, batch: list[tuple[Chain, Op]],
+                       responses: dict[str, Any]) -> None:
         for index, (chain, op) in enumerate(batch):
             response = responses.get(str(index + 1))
             if chain.done or chain.head is not op:
@@ -213,11 +207,20 @@ class Engine:
     async def _succeed(self, chain: Chain, op: Op, object_id: Any, message: str = "") -> None:
         """``message`` set for a create: the account existed already (no password of ours)."""
         chain.pos += 1
+        self.outcomes[op] = Outcome(Status.APPLIED, message)
         if op.kind == "create" and isinstance(object_id, str):
             self.created[op.user] = object_id
             if not message:
-                message = await self.on_created(op, object_id)
-        self.outcomes[op] = Outcome(Status.APPLIED, message)
+                self.fresh.append(op)
+
+    async def _record(self) -> None:
+        """Record the passwords of the users just created: one write for the lot."""
+        ops, self.fresh = self.fresh, []
+        if ops:
+            problem = await self.on_created(ops)
+            if problem:
+                for op in ops:
+                    self.outcomes[op] = Outcome(Status.APPLIED, problem)
 
     def _again(self, chain: Chain, op: Op, error: str, headers: Mapping[str, str] | None,
                *, unknown: bool, throttled: bool = False) -> None:
@@ -249,6 +252,13 @@ class Engine:
         failed; absent -> send the create (again), unless Graph said the UPN exists (the
         read lags behind: look again later)."""
         found = await self._lookup(op.upn)
+        try:
+            await self._settled(chain, op, conflict, found)
+        finally:
+            await self._record()
+
+    async def _settled(self, chain: Chain, op: Op, conflict: bool,
+                       found: dict[str, Any] | str | None) -> None:
         if isinstance(found, str):  # the lookup failed: try again later
             self.verify[op] = conflict
             self._again(chain, op, found, None, unknown=False)

@@ -94,8 +94,8 @@ class EntraDirectory:
         ops = operations.build(target, [c for c in changes if c.id not in refused], skus,
                                self.marker)
 
-        async def record(op: Op, object_id: str) -> str:
-            return await asyncio.to_thread(self._record, target, op)
+        async def record(created: list[Op]) -> str:
+            return await asyncio.to_thread(self._record, target, created)
 
         outcomes = await Engine(self.transport, entra_tenant, target.tenant, self.marker,
                                 record).run(ops)
@@ -108,11 +108,11 @@ class EntraDirectory:
                     outcome.message if outcome else "not carried out")
         return [results[c.id] for c in changes]
 
-    def _record(self, target: TenantTarget, op: Op) -> str:
-        assert op.password is not None
+    def _record(self, target: TenantTarget, created: list[Op]) -> str:
         try:
-            self.context.passwords().record(directory=self.name, tenant=target.tenant,
-                                            user=op.user, upn=op.upn, password=op.password)
+            self.context.passwords().record_many(
+                directory=self.name, tenant=target.tenant,
+                accounts=[(op.user, op.upn, op.password or "") for op in created])
         except UserError as exc:
             return f"created, but its initial password could not be recorded ({exc}); " \
                    "reset it in the Entra admin center"
