@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from emulators.graph import EmulatorControl  # noqa: E402
 
 TOKEN_ENV = "BENCH_GRAPH_TOKEN"
+PER_FILE = 50_000
 CATALOG = """products:
   M365-BP:
     name: Microsoft 365 Business Premium
@@ -102,8 +103,8 @@ def tenant_file(name: str, users: int, container: str | None) -> str:
         lines += ["directory: partner", f"container: {container}"]
     lines.append("users:")
     for i in range(users):
-        lines += [f"  u{i:06d}:", f"    upn: u{i:06d}@{name}.example",
-                  f"    display_name: User {i}", "    skus: [M365-BP]"]
+        lines.append(f"  u{i:05d}: {{upn: u{i:05d}@{name}.example, display_name: U{i}, "
+                     "skus: [M365-BP]}")
     return "\n".join(lines) + "\n"
 
 
@@ -134,11 +135,17 @@ def measure(control: EmulatorControl, repo: Path, scenario: str, args: list[str]
 def one_tenant(control: EmulatorControl, url: str, base: Path, users: int) -> list[Run]:
     tenant_id = str(uuid.uuid4())
     control.reset()
-    control.tenant(tenant_id, f"bench-{tenant_id}", skus={"SPB": users})
+    control.tenant(tenant_id, f"bench-{tenant_id}", skus={"SPB": users},
+                   domains=[f"contoso{k}.example" for k in range(math.ceil(users / PER_FILE))])
     directory = (f"directories:\n  m365:\n    provider: graph\n    tenant_id: {tenant_id}\n"
                  f"    token_env: {TOKEN_ENV}\n    graph_url: {url}\n")
-    repo = make_repo(base, directory, {"contoso": tenant_file("contoso", users, None)})
-    name = f"1 tenant x {users:,} users"
+    # A spec file holds at most 5 MiB (about 50,000 users): a bigger customer is split into
+    # tenant files sharing the one Entra tenant, which is still listed once.
+    parts = math.ceil(users / PER_FILE)
+    files = {f"contoso{k}": tenant_file(f"contoso{k}", min(PER_FILE, users - k * PER_FILE), None)
+             for k in range(parts)}
+    repo = make_repo(base, directory, files)
+    name = f"1 tenant x {users:,} users" + (f" ({parts} tenant files)" if parts > 1 else "")
     pages = math.ceil(users / 999)
     return [
         measure(control, repo, name, ["apply", "--auto-approve", "--max-deletes", "0"],

@@ -126,7 +126,7 @@ def _one(tenant: Tenant, item: dict[str, Any], base_url: str, lag: Callable[[], 
         if "body" in item and "content-type" not in headers:
             raise bad_request("Write requests (excluding DELETE) must contain the Content-Type "
                               "header declaration.")
-        fault = faults.before()
+        fault = faults.before(batched=True)
         if fault is not None:
             counters.add(f"fault {fault.status}")
             raise fault

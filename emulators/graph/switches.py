@@ -20,6 +20,7 @@ class Switches:
     unavailable_rate: float = 0.0   # share answered 503
     lost_response_rate: float = 0.0 # share of writes carried out, then answered 504
     retry_after: int = 1            # seconds, in the Retry-After of a 429
+    throttle_batched_next: int = 0  # the next N requests inside $batch bodies get a 429
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> None:
@@ -46,20 +47,27 @@ class Faults:
         with self._lock:
             return self._rng.random()
 
-    def before(self) -> GraphError | None:
+    def before(self, batched: bool = False) -> GraphError | None:
         """A fault that stops the request before it runs (the request had no effect)."""
         s = self.switches
+        if batched and s.throttle_batched_next > 0:
+            with self._lock:
+                s.throttle_batched_next -= 1
+            return self._throttled()
         if not (s.throttle_rate or s.unavailable_rate):
             return None
         roll = self._roll()
         if roll < s.throttle_rate:
-            return GraphError(429, "TooManyRequests", "Too many requests. Retry after the "
-                              "number of seconds in the Retry-After header.",
-                              {"Retry-After": str(s.retry_after)})
+            return self._throttled()
         if roll < s.throttle_rate + s.unavailable_rate:
             return GraphError(503, "ServiceNotAvailable", "The service is temporarily "
                               "unavailable. Please retry later.")
         return None
+
+    def _throttled(self) -> GraphError:
+        return GraphError(429, "TooManyRequests", "Too many requests. Retry after the number "
+                          "of seconds in the Retry-After header.",
+                          {"Retry-After": str(self.switches.retry_after)})
 
     def after(self, method: str) -> GraphError | None:
         """A fault that loses the response of a write that was carried out."""

@@ -79,12 +79,15 @@ class EntraDirectory:
     # --- write ------------------------------------------------------------------------
 
     def apply(self, target: TenantTarget, changes: Sequence[Change]) -> list[ChangeResult]:
-        try:
-            return self.transport.run(self._apply(target, list(changes)))
-        finally:
-            self._reads.clear()  # what was read no longer holds
+        return self.transport.run(self._apply(target, list(changes)))
 
     async def _apply(self, target: TenantTarget, changes: list[Change]) -> list[ChangeResult]:
+        try:
+            return await self._write(target, changes)
+        finally:
+            self._reads.clear()  # what was read before no longer holds
+
+    async def _write(self, target: TenantTarget, changes: list[Change]) -> list[ChangeResult]:
         entra_tenant = self.entra_tenant(target)
         licensing = any(c.action in (Action.ASSIGN, Action.REMOVE) for c in changes)
         skus = SkuMap.build(target, await reading.subscribed_skus(self.transport, entra_tenant)

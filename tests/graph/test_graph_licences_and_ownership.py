@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import pytest
 from conftest import Cli, SpecRepo, tenant, user
@@ -129,3 +130,23 @@ def test_client_secret_by_reference_only(repo: SpecRepo, graph: Graph, cli: Cli,
     assert result.err == ("error: contoso: directory 'm365': environment variable "
                           "CONTOSO_GRAPH_SECRET is not set (it holds the app's client "
                           "secret)\n")
+
+
+def test_a_throttled_request_waits_for_its_retry_after(repo: SpecRepo, graph: Graph) -> None:
+    graph.tenant("contoso")
+    graph.control.switches(throttle_batched_next=1, retry_after=2)
+    directory = _directory(repo, graph.directory("contoso"))
+    target = TenantTarget("contoso", "m365", None, C, {"M365-BP": "SPB"})
+    create = Change(id="contoso/al/create", action=Action.CREATE, tenant="contoso", user="al",
+                    upn=f"al@{C}", after={"upn": f"al@{C}", "display_name": "Al",
+                                          "enabled": True})
+    start = time.monotonic()
+    try:
+        [result] = directory.apply(target, [create])  # type: ignore[attr-defined]
+    finally:
+        directory.close()  # type: ignore[attr-defined]
+    assert result.status is Status.APPLIED
+    assert time.monotonic() - start >= 2.0  # the create was sent again only after 2 s
+    stats = graph.control.stats()
+    assert (stats["fault 429"], stats["$batch POST /users"], stats["POST /$batch"]) == (1, 2, 2)
+    assert graph.control.created(guid("contoso")) == 1
