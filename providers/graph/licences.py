@@ -45,8 +45,11 @@ class SkuMap:
         return str(entry["skuId"]) if entry and entry.get("skuId") else None
 
     def codes_by_sku_id(self) -> dict[str, str]:
-        """skuId (lower case) -> catalog SKU, for reading users' assignedLicenses."""
-        found: dict[str, str] = {}
+        """skuId (lower case) -> what a user holding it holds, in tenantry's terms: the
+        catalog SKU assigning it, else (no product does) its skuPartNumber, which the
+        planner ignores and ``import`` reports as unmapped."""
+        found = {str(entry.get("skuId", "")).lower(): str(entry.get("skuPartNumber"))
+                 for entry in self.subscribed.values() if entry.get("skuId")}
         for code in self.part_of:
             sku_id = self.sku_id(code)
             if sku_id:

@@ -61,9 +61,9 @@ def snapshot(target: TenantTarget, users: list[Any], skus: SkuMap,
                 continue
         elif mark[0] != target.tenant:
             continue
-        held = frozenset(codes[str(lic.get("skuId", "")).lower()]
-                         for lic in user.get("assignedLicenses") or ()
-                         if isinstance(lic, dict) and str(lic.get("skuId", "")).lower() in codes)
+        held = frozenset(codes.get(sku_id, sku_id) for sku_id in (
+            str(lic.get("skuId", "")).lower() for lic in user.get("assignedLicenses") or ()
+            if isinstance(lic, dict)) if sku_id)
         state = UserState(upn=upn, display_name=str(user.get("displayName") or ""),
                           given_name=user.get("givenName"), surname=user.get("surname"),
                           usage_location=user.get("usageLocation"),

@@ -9,14 +9,16 @@ from reconciler.planning.licences import licence_report
 from reconciler.planning.planner import select_tenants
 from reports import licence_report as render
 from tenantry.options import parse_shard
-from tenantry.output import err, out, write_atomic
+from tenantry.output import check_output, err, out, write_atomic
 from tenantry.workspace import Workspace
 
 FORMATS = ("table", "json", "csv")
 
 
 def run(ws: Workspace, *, tenants: Sequence[str], shard: str | None, fmt: str,
-        output: Path | None) -> int:
+        output: str | Path | None) -> int:
+    if output is not None:
+        check_output(output, "--output", ws.cwd)  # before the work, not after it
     specs = ws.load()
     chosen = select_tenants(specs, tenants, parse_shard(shard))
     with ws.directories(specs) as pool:
@@ -24,7 +26,8 @@ def run(ws: Workspace, *, tenants: Sequence[str], shard: str | None, fmt: str,
     text = report.to_json() if fmt == "json" else render.to_csv(report) if fmt == "csv" \
         else render.table(report)
     if output is not None:
-        write_atomic(ws.cwd / output, text)
+        write_atomic(ws.cwd / output, text, "--output")
+        err(f"wrote {output}")
     else:
         out(text.rstrip("\n"))
     for line in report.errors:

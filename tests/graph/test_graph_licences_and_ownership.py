@@ -9,7 +9,7 @@ import time
 
 import pytest
 from conftest import Cli, SpecRepo, tenant, user
-from graphhelp import Graph, commit, emulator_url, graph, guid, marker_of
+from graphhelp import CATALOG, Graph, commit, emulator_url, graph, guid, marker_of
 
 from providers.registry import Context, open_directory
 from reconciler.planning.directory import Status, TenantTarget
@@ -150,3 +150,30 @@ def test_a_throttled_request_waits_for_its_retry_after(repo: SpecRepo, graph: Gr
     stats = graph.control.stats()
     assert (stats["fault 429"], stats["$batch POST /users"], stats["POST /$batch"]) == (1, 2, 2)
     assert graph.control.created(guid("contoso")) == 1
+
+
+def test_import_then_adopt_a_customer_tenant(repo: SpecRepo, graph: Graph, cli: Cli) -> None:
+    """An existing Microsoft 365 customer: import writes its tenant file from the partner
+    directory, ``--adopt`` marks its users, and apply stamps the marker and nothing else."""
+    graph.tenant("contoso", skus={"SPB": 5, "POWER_BI_PRO": 2})
+    graph.control.add_users(guid("contoso"), [
+        {"userPrincipalName": f"al@{C}", "displayName": "Al Smith", "usageLocation": "NZ",
+         "licences": ["SPB", "POWER_BI_PRO"]},
+        {"userPrincipalName": f"bo@{C}", "displayName": "Bo Jones", "accountEnabled": False}])
+    repo.commit_specs({"catalog.yaml": CATALOG,
+                       "directories.yaml": {"directories": {"partner": graph.partner()}}})
+    result = cli("import", "contoso", "--adopt", "--directory", "partner", "--container",
+                 guid("contoso"), "--domain", C)
+    assert result.code == 0, result.err
+    assert "POWER_BI_PRO" in result.out + result.err  # held, but no product assigns it
+    repo.commit(message="import contoso")
+    before = graph.users("contoso")
+    plan = cli("plan")
+    assert "& adopt al@contoso.example as al" in plan.out, plan.out
+    assert cli("apply", "--auto-approve").code == 0
+    after = graph.users("contoso")
+    for upn in before:
+        assert marker_of(after[upn]) == f"tenantry:contoso/{upn.split('@')[0]}"
+        assert {k: v for k, v in after[upn].items() if k != "onPremisesExtensionAttributes"} \
+            == {k: v for k, v in before[upn].items() if k != "onPremisesExtensionAttributes"}
+    assert cli("plan", "--detailed-exitcode").code == 0

@@ -270,7 +270,7 @@ def test_fifty_customer_tenants_through_one_partner_directory(
     first = cli("plan")
     assert first.out == cli("plan").out  # concurrent, yet the same output every time
     headers = [line for line in first.out.splitlines() if line.startswith("tenant ")]
-    assert headers == [f"tenant {n} (directory partner, graph)" for n in names]
+    assert headers == [f"tenant {n} (directory partner (graph))" for n in names]
     stats = graph.control.stats()
     assert (stats["GET /users"], stats["GET /subscribedSkus"]) == (100, 100)
     applied(cli)
