@@ -31,12 +31,13 @@ def route_key(method: str, path: str) -> str:
     return f"{method} /{'/'.join(parts)}"
 
 
-def dispatch(tenant: Tenant, request: Request, lag: float) -> Response:
+def dispatch(tenant: Tenant, request: Request, lag: float,
+             expired_tokens: bool = False) -> Response:
     parts = [urllib.parse.unquote(p) for p in request.path.split("/") if p]
     method = request.method
     if parts == ["users"]:
         if method == "GET":
-            return users.list_users(tenant, request, lag)
+            return users.list_users(tenant, request, lag, expired_tokens)
         if method == "POST":
             return users.create_user(tenant, request.body, lag)
     elif len(parts) == 2 and parts[0] == "users":

@@ -101,7 +101,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             with emulator.lock:
                 response = api.dispatch(tenant, Request(method, path, query, body, base_url),
-                                        emulator.lag())
+                                        emulator.lag(),
+                                        bool(emulator.switches.expire_page_tokens))
         lost = emulator.faults.after(method)
         if lost is not None:
             emulator.counters.add("fault 504")

@@ -21,6 +21,7 @@ class Switches:
     lost_response_rate: float = 0.0 # share of writes carried out, then answered 504
     retry_after: int = 1            # seconds, in the Retry-After of a 429
     throttle_batched_next: int = 0  # the next N requests inside $batch bodies get a 429
+    expire_page_tokens: bool = False  # every $skiptoken has expired (a listing cut short)
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> None:

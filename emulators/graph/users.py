@@ -54,7 +54,8 @@ class Response:
     headers: dict[str, str] | None = None
 
 
-def list_users(tenant: Tenant, request: Request, lag: float) -> Response:
+def list_users(tenant: Tenant, request: Request, lag: float,
+               expired_tokens: bool = False) -> Response:
     for option in request.query:
         if option.startswith("$") and option not in ("$select", "$top", "$skiptoken"):
             raise bad_request(f"Query option '{option}' is not supported by this emulator.",
@@ -67,8 +68,8 @@ def list_users(tenant: Tenant, request: Request, lag: float) -> Response:
                               f"{MAX_PAGE} inclusive.", "Request_UnsupportedQuery")
         top = int(raw)
     select = _select(request.query)
-    after = _read_skiptoken(request.query["$skiptoken"]) if "$skiptoken" in request.query \
-        else None
+    after = _read_skiptoken(request.query["$skiptoken"], expired_tokens) \
+        if "$skiptoken" in request.query else None
     tenant.settle(lag)
     users, last = tenant.page(after, top, lag)
     body: dict[str, Any] = {
@@ -271,12 +272,12 @@ def _skiptoken(after: str) -> str:
     return base64.urlsafe_b64encode(f"emulator:{after}".encode()).decode().rstrip("=")
 
 
-def _read_skiptoken(token: str) -> str:
+def _read_skiptoken(token: str, expired: bool = False) -> str:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except ValueError:
         text = ""
-    if not text.startswith("emulator:"):
+    if expired or not text.startswith("emulator:"):
         raise bad_request("The specified page token value has expired and can no longer be "
                           "included in your request.", "Directory_ExpiredPageToken")
     return text.removeprefix("emulator:")

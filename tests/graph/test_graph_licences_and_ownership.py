@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import datetime as dt
 import io
 import json
 import time
+from pathlib import Path
 
 import pytest
 from conftest import Cli, SpecRepo, tenant, user
@@ -177,3 +180,51 @@ def test_import_then_adopt_a_customer_tenant(repo: SpecRepo, graph: Graph, cli: 
         assert {k: v for k, v in after[upn].items() if k != "onPremisesExtensionAttributes"} \
             == {k: v for k, v in before[upn].items() if k != "onPremisesExtensionAttributes"}
     assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def _self_signed(path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tenantry test")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption())
+                     + cert.public_bytes(serialization.Encoding.PEM))
+
+
+@pytest.mark.parametrize("credential", ["secret", "certificate"])
+def test_production_credentials_come_from_azure_identity(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, credential: str) -> None:
+    """No network here: the provider is built for each customer tenant with the app's
+    credential, asking for Graph's .default scope, for Graph's host only."""
+    from azure.identity.aio import CertificateCredential, ClientSecretCredential
+
+    from providers.graph.auth import Credentials
+    from reconciler.specs import GraphDirectory
+
+    doc: dict[str, object] = {"provider": "graph", "multi_tenant": True,
+                              "client_id": "00000000-0000-0000-0000-000000000001"}
+    if credential == "secret":
+        monkeypatch.setenv("PARTNER_SECRET", "not-a-real-secret")
+        doc["client_secret_env"] = "PARTNER_SECRET"
+    else:
+        (tmp_path / "certs").mkdir()
+        _self_signed(tmp_path / "certs" / "tenantry.pem")
+        doc["certificate_path"] = "certs/tenantry.pem"  # relative to the spec repository
+    config = GraphDirectory.model_validate(doc, strict=False)
+    credentials = Credentials("partner", config, tmp_path)
+    provider = credentials.provider(guid("contoso"))
+    tokens = provider.access_token_provider  # type: ignore[attr-defined]
+    expected = ClientSecretCredential if credential == "secret" else CertificateCredential
+    assert isinstance(tokens._credentials, expected)
+    assert tokens._credentials._client._tenant_id == guid("contoso")
+    assert tokens._scopes == ["https://graph.microsoft.com/.default"]
+    assert tokens.get_allowed_hosts_validator().get_allowed_hosts() == ["graph.microsoft.com"]
+    asyncio.run(credentials.aclose())

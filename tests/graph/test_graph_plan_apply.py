@@ -299,3 +299,24 @@ def test_unreadable_tenants_are_not_planned(repo: SpecRepo, graph: Graph, cli: C
     assert result.code == 1
     assert "error: contoso: directory 'm365': environment variable TENANTRY_TEST_GRAPH_TOKEN " \
            "is not set (it holds a bearer token)" in result.err
+
+
+def test_a_listing_cut_short_plans_nothing_for_that_tenant(repo: SpecRepo, graph: Graph,
+                                                           cli: Cli) -> None:
+    graph.tenant("contoso")
+    names = [f"u{i:04d}" for i in range(1200)]
+    graph.control.add_users(guid("contoso"), [
+        {"userPrincipalName": f"{n}@{C}", "displayName": n, **marked("contoso", n)}
+        for n in names])
+    commit(repo, {"contoso": contoso(**{n: user(f"{n}@{C}", n) for n in names[:10]})},
+           {"m365": graph.directory("contoso")})
+    # The second page's token has expired: what page 1 held must not become 1,190 deletes.
+    graph.control.switches(expire_page_tokens=True)
+    result = cli("plan", "--format", "json")
+    assert result.code == 1
+    [planned] = json.loads(result.out)["tenants"]
+    assert planned["changes"] == [] and planned["actual_digest"] is None
+    assert planned["error"].startswith(f"Graph tenant {guid('contoso')}: listing users (page "
+                                       "2) failed: 400 Directory_ExpiredPageToken: ")
+    assert cli("apply", "--auto-approve").code == 1
+    assert len(graph.users("contoso")) == 1200
