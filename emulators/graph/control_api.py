@@ -59,12 +59,12 @@ def _switches(emulator: Emulator, body: dict[str, Any]) -> Response:
 def _tenant(emulator: Emulator, method: str, tenant_id: str, rest: list[str],
             body: dict[str, Any]) -> Response:
     if not rest and method == "PUT":
-        tenant = Tenant(tenant_id, str(body["token"]),
-                        tuple(d.lower() for d in body.get("domains", ())))
+        made = Tenant(tenant_id, str(body["token"]),
+                      tuple(d.lower() for d in body.get("domains", ())))
         for sku in body.get("skus", ()):
             sku_id = str(sku.get("skuId") or uuid.uuid5(uuid.NAMESPACE_URL, sku["skuPartNumber"]))
-            tenant.skus[sku_id] = Sku(sku_id, sku["skuPartNumber"], int(sku.get("enabled", 0)))
-        emulator.tenants[tenant_id] = tenant
+            made.skus[sku_id] = Sku(sku_id, sku["skuPartNumber"], int(sku.get("enabled", 0)))
+        emulator.tenants[tenant_id] = made
         return Response(204)
     tenant = emulator.tenants.get(tenant_id)
     if tenant is None:
