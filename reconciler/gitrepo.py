@@ -39,7 +39,12 @@ class Repo:
         return out.strip() or None
 
     def resolve(self, rev: str) -> str:
-        out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+        # User text never reaches git as an option: a leading '-' is refused outright, and
+        # --end-of-options makes git take whatever follows as a revision.
+        if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
+            raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
+        out = self.git("rev-parse", "--verify", "--quiet", "--end-of-options",
+                       f"{rev}^{{commit}}", check=False)
         if not out.strip():
             raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
         return out.strip()
