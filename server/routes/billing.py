@@ -57,7 +57,7 @@ VIEW_MODELS: dict[str, type[BaseModel]] = {
 Period = Annotated[str | None, Query(max_length=7, description="A billing period, YYYY-MM.")]
 From = Annotated[str | None, Query(alias="from", max_length=10,
                                    description="First day, YYYY-MM-DD (with `to`).")]
-To = Annotated[str | None, Query(max_length=10, description="Last day, inclusive.")]
+To = Annotated[str | None, Query(alias="to", max_length=10, description="Last day, inclusive.")]
 Range = Annotated[str | None, Query(max_length=450,
                                     description="A..B: the days after A's day up to B's.")]
 
