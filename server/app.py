@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
@@ -25,7 +25,7 @@ from server.engine import Engine
 from server.models import Health
 from server.params import BadRequest
 from server.routes import billing, tenants
-from server.routes.common import Services
+from server.routes.common import Services, known_query
 from server.settings import Settings
 from server.tokens import TokenStore
 
@@ -42,7 +42,8 @@ nothing changed. Lists are paged: follow `next`."""
 def create_app(settings: Settings, engine: Engine | None = None,
                tokens: TokenStore | None = None) -> FastAPI:
     app = FastAPI(title="tenantry", version=_version(), description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, root_path=settings.root_path)
+                  docs_url=None, redoc_url=None, root_path=settings.root_path,
+                  dependencies=[Depends(known_query)])
     app.state.tokens = tokens or TokenStore(settings.tokens_path)
     app.state.services = Services(
         settings,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from reconciler.billing.run import BillRequest
 
-_REV = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}(?:[~^][0-9]{0,4})*")
+REV_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}(?:[~^][0-9]{0,4})*"
+_REV = re.compile(REV_PATTERN)
 REV_HELP = ("a commit id, branch or tag (letters, digits, '.', '_', '/', '-'), optionally "
             "followed by ~N or ^N")
 

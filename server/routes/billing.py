@@ -30,7 +30,7 @@ from server.models import (
     StatementRow,
 )
 from server.models import BillReport as BillReportModel
-from server.params import BillingQuery, billing_query
+from server.params import REV_PATTERN, BillingQuery, billing_query
 from server.restrict import restrict
 from server.routes.common import (
     ERRORS,
@@ -54,12 +54,17 @@ VIEW_MODELS: dict[str, type[BaseModel]] = {
     "statements": StatementRow, "quantities": QuantityRow,
 }
 
-Period = Annotated[str | None, Query(max_length=7, description="A billing period, YYYY-MM.")]
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+Period = Annotated[str | None, Query(max_length=7, description="A billing period, YYYY-MM.",
+                                     json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}$"})]
 From = Annotated[str | None, Query(alias="from", max_length=10,
-                                   description="First day, YYYY-MM-DD (with `to`).")]
-To = Annotated[str | None, Query(alias="to", max_length=10, description="Last day, inclusive.")]
-Range = Annotated[str | None, Query(max_length=450,
-                                    description="A..B: the days after A's day up to B's.")]
+                                   description="First day, YYYY-MM-DD (with `to`).",
+                                   json_schema_extra={"pattern": DATE})]
+To = Annotated[str | None, Query(alias="to", max_length=10, description="Last day, inclusive.",
+                                 json_schema_extra={"pattern": DATE})]
+Range = Annotated[str | None, Query(
+    max_length=450, description="A..B: the days after A's day up to B's.",
+    json_schema_extra={"pattern": f"^{REV_PATTERN}[.][.]({REV_PATTERN})?$"})]
 
 
 def billing_params(rev: Rev = None, period: Period = None, start: From = None, end: To = None,

@@ -14,7 +14,7 @@ from server.auth import Principal
 from server.engine import Engine
 from server.http import Bodies, Body, Paging
 from server.models import Error
-from server.params import REV_HELP, BadRequest
+from server.params import REV_HELP, REV_PATTERN, BadRequest
 from server.settings import Settings
 
 
@@ -30,8 +30,9 @@ def services(request: Request) -> Services:
     return found
 
 
-Rev = Annotated[str | None, Query(max_length=220, description=f"Revision: {REV_HELP}. "
-                                                              "Default HEAD.")]
+Rev = Annotated[str | None, Query(
+    max_length=220, description=f"Revision: {REV_HELP}. Default HEAD.",
+    json_schema_extra={"pattern": f"^{REV_PATTERN}$"})]
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv.")]
 Limit = Annotated[int | None, Query(ge=1, description="Items per page (JSON: default 1000, "
                                                       "at most 10000; CSV: default all).")]
@@ -51,6 +52,31 @@ REVISION_HEADERS = {
     http.REVISION_HEADER: {"description": "The commit the response was computed at.",
                            "schema": {"type": "string"}},
 }
+
+
+def known_query(request: Request) -> None:
+    """Refuse unknown or repeated query parameters: ``?peroid=2026-10`` must not quietly
+    bill the default span instead."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = _query_names(dependant)
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise BadRequest(f"unknown parameter {name!r}; this endpoint takes: {known}")
+        if name in seen:
+            raise BadRequest(f"{name} is given more than once")
+        seen.add(name)
+
+
+def _query_names(dependant: Any) -> frozenset[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
 
 
 def paging(svc: Services, fmt: str, limit: int | None, offset: int) -> Paging:

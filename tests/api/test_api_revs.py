@@ -4,6 +4,7 @@ reach git's options (or a shell) through them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,8 +79,11 @@ def test_good_revs(server: Server, rev: str) -> None:
     ({"period": PERIOD, "limit": "0"}, "limit"),
     ({"period": PERIOD, "limit": "10001"}, "limit 10001: at most 10000"),
     ({"period": PERIOD, "offset": "-1"}, "offset"),
+    ({"peroid": PERIOD}, "unknown parameter 'peroid'; this endpoint takes: format, from, "
+                         "limit, offset, period, range, rev, to"),
+    ([("period", PERIOD), ("period", "2026-02")], "period is given more than once"),
 ])
-def test_bad_span_and_paging(server: Server, params: dict[str, str], message: str) -> None:
+def test_bad_span_and_paging(server: Server, params: Any, message: str) -> None:
     response = server.get("/v1/billing/lines", params=params)
     assert response.status_code == 400, response.text
     assert message in response.json()["error"]
