@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from reconciler.errors import SpecInvalid, UserError
-from reconciler.gitrepo import Repo
+from reconciler.gitrepo import ServingRepo
 from server import http
 from server.auth import NotFound, Unauthorized
 from server.engine import Engine
@@ -47,7 +47,7 @@ def create_app(settings: Settings, engine: Engine | None = None,
     app.state.tokens = tokens or TokenStore(settings.tokens_path)
     app.state.services = Services(
         settings,
-        engine or Engine(Repo(settings.repo_root), settings.specs_rel, settings.cache_dir,
+        engine or Engine(ServingRepo(settings.repo_root), settings.specs_rel, settings.cache_dir,
                          ledgers=settings.ledgers, reports=settings.reports),
         http.Bodies(settings.body_cache_bytes))
     app.include_router(tenants.router)

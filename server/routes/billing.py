@@ -67,8 +67,8 @@ Range = Annotated[str | None, Query(
     json_schema_extra={"pattern": f"^{REV_PATTERN}[.][.]({REV_PATTERN})?$"})]
 
 
-def billing_params(rev: Rev = None, period: Period = None, start: From = None, end: To = None,
-                   range: Range = None) -> BillingQuery:
+async def billing_params(rev: Rev = None, period: Period = None, start: From = None, end: To = None,
+                         range: Range = None) -> BillingQuery:
     return billing_query(rev, period, start, end, range)
 
 

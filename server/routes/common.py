@@ -25,7 +25,7 @@ class Services:
     bodies: Bodies
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
@@ -54,7 +54,7 @@ REVISION_HEADERS = {
 }
 
 
-def known_query(request: Request) -> None:
+async def known_query(request: Request) -> None:
     """Refuse unknown or repeated query parameters: ``?peroid=2026-10`` must not quietly
     bill the default span instead."""
     route = request.scope.get("route")
