@@ -126,7 +126,8 @@ def test_server_writes_nothing_into_the_repository(server: Server) -> None:
               repo.git("stash", "list"))
     for path in ("/v1/tenants", "/v1/billing", "/v1/billing/lines", "/v1/billing.html"):
         for rev in ("v1", "HEAD"):
-            assert server.get(path, params={"rev": rev, **Q}).status_code == 200
+            params = {"rev": rev, **(Q if path.startswith("/v1/billing") else {})}
+            assert server.get(path, params=params).status_code == 200
     assert (repo.git("for-each-ref"), repo.git("rev-parse", "HEAD"),
             repo.git("stash", "list")) == before
     # Only the git-ignored .tenantry/ folder (caches, tokens) is ever written.
