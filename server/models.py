@@ -28,17 +28,13 @@ class Health(BaseModel):
     revision: str | None = Field(description="HEAD of the spec repository, if it has one.")
 
 
-class TenantBilling(BaseModel):
-    start: dt.date | None = Field(description="Go-live: first billable day.")
-    end: dt.date | None = Field(description="Departure: last billable day.")
-    exclude: bool = Field(description="Test or demo tenant: never billed.")
-
-
 class Tenant(BaseModel):
     id: str
     name: str
     reseller: str | None
-    billing: TenantBilling
+    billing_start: dt.date | None = Field(description="Go-live: first billable day.")
+    billing_end: dt.date | None = Field(description="Departure: last billable day.")
+    billing_exclude: bool = Field(description="Test or demo tenant: never billed.")
 
 
 class Page(BaseModel, Generic[T]):

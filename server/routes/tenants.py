@@ -41,17 +41,10 @@ def tenant_records(ledger: Ledger, seen: Visibility) -> list[dict[str, Any]]:
         if record is None or not seen.sees_tenant(tenant):
             continue  # never valid yet, or outside the scope
         out.append({"id": tenant, "name": record.name, "reseller": record.reseller,
-                    "billing": {"start": record.start.isoformat() if record.start else None,
-                                "end": record.end.isoformat() if record.end else None,
-                                "exclude": record.exclude}})
+                    "billing_start": record.start.isoformat() if record.start else None,
+                    "billing_end": record.end.isoformat() if record.end else None,
+                    "billing_exclude": record.exclude})
     return out
-
-
-def _flat(record: dict[str, Any]) -> dict[str, Any]:
-    billing = record["billing"]
-    return {"id": record["id"], "name": record["name"], "reseller": record["reseller"],
-            "billing_start": billing["start"], "billing_end": billing["end"],
-            "billing_exclude": billing["exclude"]}
 
 
 @router.get(LIST_PATH, summary="Tenants at a revision", response_model=None,
@@ -77,7 +70,7 @@ def list_tenants(request: Request, rev: Rev = None, format: Format = "json",
             {"rev": sha, "format": format if format != "json" else None,
              "limit": page.limit, "offset": after})
         if format == "csv":
-            return http.Body(to_csv(CSV_COLUMNS, map(_flat, items)).encode(), http.CSV,
+            return http.Body(to_csv(CSV_COLUMNS, items).encode(), http.CSV,
                              next_link)
         return http.Body(http.dumps({"revision": sha, "count": len(records),
                                      "offset": page.offset, "limit": page.limit,

@@ -188,8 +188,8 @@ def test_tenant_list_is_the_scope(server: Server, scope: str) -> None:
 def test_tenant_record(server: Server) -> None:
     doc = server.get("/v1/tenants/foxco").json()
     assert doc == {"revision": server.repo.head(), "tenant": {
-        "id": "foxco", "name": "Foxco Ltd", "reseller": None,
-        "billing": {"start": None, "end": None, "exclude": True}}}
+        "id": "foxco", "name": "Foxco Ltd", "reseller": None, "billing_start": None,
+        "billing_end": None, "billing_exclude": True}}
     assert server.get("/v1/tenants/charlieco", "reseller:racme").json()["tenant"][
         "reseller"] == "rkea"
 

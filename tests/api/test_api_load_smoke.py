@@ -1,0 +1,24 @@
+"""A short run of the load test (bench/api_load.py) against the test server: concurrent
+clients, mixed endpoints and scopes, no error and nothing of another tenant in any body.
+The full run (50 clients for 30 s) is `python bench/api_load.py`; its figures are in
+docs/api.md."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .conftest import ALL_TENANTS, PERIOD, VISIBLE, Server
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+
+import api_load  # noqa: E402
+
+
+def test_concurrent_mixed_load(server: Server) -> None:
+    stats = api_load.run_load(server.url, server.tokens, {k: set(v) for k, v in VISIBLE.items()},
+                              set(ALL_TENANTS), clients=8, seconds=3,
+                              params={"period": PERIOD})
+    assert stats.errors == [] and stats.leaks == [], stats.report()
+    assert len(stats.latencies) >= 20, stats.report()
+    assert len(stats.by_path) >= 5  # the mix reached most endpoints
