@@ -71,21 +71,33 @@ class Tree:
 
 
 def read_tree(repo: Path, specs: str = "specs") -> Tree:
-    def load(path: str) -> dict[str, object]:
-        text = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{specs}/{path}"],
-                              capture_output=True, text=True, check=False).stdout
-        return yaml.safe_load(text) or {}
-
-    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", "HEAD",
-                              f"{specs}/tenants/"], capture_output=True, text=True,
-                             check=True).stdout.split()
+    """Tenant -> reseller and reseller -> parent at HEAD, read with git and YAML directly."""
+    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-z", "HEAD",
+                              f"{specs}/tenants/"], capture_output=True, check=True).stdout
+    entries = [line.split(b"\t", 1) for line in listing.split(b"\0") if line]
+    blobs = [(Path(path.decode()).stem, meta.split()[2].decode()) for meta, path in entries]
+    wanted = "".join(f"{blob}\n" for _, blob in blobs) + f"HEAD:{specs}/resellers.yaml\n"
+    out = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input=wanted.encode(),
+                         capture_output=True, check=True).stdout
+    texts, pos = [], 0
+    while pos < len(out):
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split()
+        if header[-1] == b"missing":
+            texts.append(b"")
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        texts.append(out[header_end + 1:header_end + 1 + size])
+        pos = header_end + 1 + size + 1
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     reseller_of = {}
-    for name in listing:
-        tid = Path(name).stem
-        doc = load(f"tenants/{tid}.yaml")
-        reseller_of[tid] = doc.get("reseller")  # type: ignore[assignment]
-    resellers = load("resellers.yaml").get("resellers") or {}
-    parent = {rid: (r or {}).get("parent") for rid, r in resellers.items()}  # type: ignore
+    for (tid, _), text in zip(blobs, texts):
+        # Only the top-level `reseller:` line matters; parsing 1,000 whole files would not.
+        match = re.search(rb"^reseller:[ \t]*([a-z0-9][a-z0-9._-]*)", text, re.M)
+        reseller_of[tid] = match[1].decode() if match else None
+    resellers = (yaml.load(texts[-1], Loader=loader) or {}).get("resellers") or {}
+    parent = {rid: (r or {}).get("parent") for rid, r in resellers.items()}
     return Tree(reseller_of, parent)
 
 

@@ -52,10 +52,10 @@ class Engine:
         except UserError as exc:
             raise BadRequest(str(exc)) from None
 
-    def ledger(self, sha: str) -> Ledger:
+    def ledger(self, sha: str, *, parallel: bool = False) -> Ledger:
         def load() -> Ledger:
             return load_ledger(self.repo, self.specs_rel, Revisions(sha, sha, None),
-                               self.cache_dir)
+                               self.cache_dir, parallel=parallel)
         return self._ledgers.get(sha, load)
 
     def today(self, sha: str) -> dt.date:
@@ -73,5 +73,7 @@ class Engine:
         return self._reports.get(key, compute)
 
     def warm(self) -> Ledger:
-        """Load HEAD's ledger (before serving: a cold history is parsed on every core)."""
-        return self.ledger(self.resolve_rev(None))
+        """Load HEAD's ledger before serving, while no thread runs: a cold history is then
+        parsed in forked workers on every core. Later loads (new commits, other revisions)
+        parse what is missing in-process."""
+        return self.ledger(self.resolve_rev(None), parallel=True)

@@ -94,11 +94,14 @@ class Ledger:
         return Clock(self.terms.billing.timezone)
 
 
-def load_ledger(repo: Repo, specs_rel: str, revs: Revisions, cache_dir: Path | None) -> Ledger:
+def load_ledger(repo: Repo, specs_rel: str, revs: Revisions, cache_dir: Path | None, *,
+                parallel: bool = True) -> Ledger:
+    """``parallel``: parse a cold history in forked workers; a process that runs threads
+    (the API server, once it serves) must not fork, and passes False."""
     with gc_paused():
         commits = list(first_parent_log(repo, revs.sha, specs_rel))
         cache = BlobCache(cache_dir)
-        _parse_missing(repo, commits, cache, cache_dir)
+        _parse_missing(repo, commits, cache, cache_dir, parallel)
         history = build(commits, _lookup(cache))
         with BlobReader(repo) as blobs:
             terms = _terms(history, blobs, f"{revs.label}:{specs_rel}")
@@ -159,7 +162,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def _parse_missing(repo: Repo, commits: list[LogCommit], cache: BlobCache,
-                   cache_dir: Path | None) -> None:
+                   cache_dir: Path | None, parallel: bool = True) -> None:
     """Parse every tenant blob not cached yet, on every core for a cold history."""
     wanted: list[str] = []
     seen: set[str] = set()
@@ -172,7 +175,8 @@ def _parse_missing(repo: Repo, commits: list[LogCommit], cache: BlobCache,
     if not wanted:
         return
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(wanted) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+    if not parallel or workers < 2 or len(wanted) < PARALLEL_MIN \
+            or "fork" not in mp.get_all_start_methods():
         for blob, entry in _parse_chunk((repo.root, None, wanted)):
             cache.put(blob, entry)
         return
