@@ -1,8 +1,8 @@
 """The billing engine behind the server, memoised per revision.
 
-Three in-process caches sit on top of the engine's own parse cache (tenant records by blob
-id under ``.tenantry/cache``): ledgers (history and terms) by commit, bill reports by commit
-and span, and rendered response bodies by ETag (see ``http``). A commit never changes, so
+In-process caches sit on top of the engine's own parse cache (tenant records by blob id
+under ``.tenantry/cache``): ledgers (history and terms) by commit, bill reports by commit and
+span, the same cut per scope, and rendered response bodies by ETag (see ``http``). A commit never changes, so
 nothing is ever invalidated: a new HEAD is simply a new key. The server reads git and the
 cache folder and writes only the cache folder; the spec repository itself is never written.
 """
@@ -25,6 +25,8 @@ from reconciler.errors import UserError
 from reconciler.gitrepo import Repo
 from server.memo import Memo
 from server.params import BadRequest, BillingQuery, check_rev
+from server.restrict import restrict
+from server.scope import ALL, Scope, visibility
 
 ReportKey = tuple[str, str | None, str | None, dt.date | None, dt.date | None, dt.date | None]
 
@@ -37,6 +39,7 @@ class Engine:
         self.cache_dir = cache_dir
         self._ledgers: Memo[str, Ledger] = Memo(ledgers)
         self._reports: Memo[ReportKey, BillReport] = Memo(reports)
+        self._scoped: Memo[tuple[ReportKey, str], BillReport] = Memo(4 * reports)
 
     def resolve_rev(self, rev: str | None) -> str:
         """The commit a ``?rev=`` names (default HEAD); 400 when there is none."""
@@ -62,15 +65,24 @@ class Engine:
         """Today in the billing time zone at ``sha`` (the default span ends today)."""
         return self.ledger(sha).clock.today()
 
-    def report(self, query: BillingQuery, revs: Revisions, today: dt.date | None) -> BillReport:
-        request = query.request(today)
+    def report(self, query: BillingQuery, revs: Revisions, today: dt.date | None,
+               scope: Scope) -> BillReport:
+        """The bill for the span, cut to what ``scope`` sees (both kept in memory)."""
         key: ReportKey = (revs.sha, revs.base, query.period, query.start, query.end, today)
 
         def compute() -> BillReport:
             ledger = self.ledger(revs.sha)
             with gc_paused():
-                return bill_ledger(self.repo, ledger, request, revs)
-        return self._reports.get(key, compute)
+                return bill_ledger(self.repo, ledger, query.request(today), revs)
+
+        def cut() -> BillReport:
+            report = self._reports.get(key, compute)
+            terms = self.ledger(revs.sha).terms
+            return restrict(report, terms, visibility(scope, terms))
+
+        if scope.kind == ALL:
+            return self._reports.get(key, compute)
+        return self._scoped.get((key, str(scope)), cut)
 
     def warm(self) -> Ledger:
         """Load HEAD's ledger before serving, while no thread runs: a cold history is then

@@ -20,7 +20,7 @@ from reconciler.billing.report import BillReport
 from reconciler.billing.run import Revisions
 from reports import TEMPLATES_ENV, bill_flat, bill_json
 from server import http
-from server.auth import Principal, authenticate, sees
+from server.auth import Principal, authenticate
 from server.models import (
     BillPage,
     CustomerRow,
@@ -31,7 +31,6 @@ from server.models import (
 )
 from server.models import BillReport as BillReportModel
 from server.params import REV_PATTERN, BillingQuery, billing_query
-from server.restrict import restrict
 from server.routes.common import (
     ERRORS,
     REVISION_HEADERS,
@@ -91,10 +90,7 @@ class Billed:
                 "to": q.end, "today": self.today, **extra}
 
     def report(self) -> BillReport:
-        engine = self.svc.engine
-        report = engine.report(self.query, self.revs, self.today)
-        terms = engine.ledger(self.sha).terms
-        return restrict(report, terms, sees(self.principal, terms))
+        return self.svc.engine.report(self.query, self.revs, self.today, self.principal.scope)
 
     def pinned(self) -> dict[str, str | None]:
         """The span's parameters with the revision(s) fixed, for `next` links."""
@@ -169,9 +165,10 @@ def _view_route(view: str) -> Callable[..., Response]:
 
         def render() -> http.Body:
             bill = billed.report()
-            records = bill_flat.rows(bill, view)
-            items = page.cut(records)
-            after = page.next_offset(len(records))
+            count = bill_flat.count(bill, view)
+            end = None if page.limit is None else page.offset + page.limit
+            items = bill_flat.rows(bill, view, page.offset, end)
+            after = page.next_offset(count)
             next_link = None if after is None else http.link(
                 svc.settings.root_path + path,
                 {**billed.pinned(), "format": format if format != "json" else None,
@@ -183,7 +180,7 @@ def _view_route(view: str) -> Callable[..., Response]:
                     "days": bill.span.days, "period": bill.span.period}
             return http.Body(http.dumps({
                 "revision": billed.sha, "span": span, "currency": bill.currency,
-                "count": len(records), "offset": page.offset, "limit": page.limit,
+                "count": count, "offset": page.offset, "limit": page.limit,
                 "next": next_link, "items": list(items)}), http.JSON, next_link)
 
         key = billed.key(path, format=format, limit=page.limit, offset=offset)
