@@ -7,8 +7,9 @@
   them: those lines carry ``amount: null`` and an empty ``bill_to``, and its customer and
   quantity rows, which are amounts for that party, are left out. Otherwise the wholesale
   price (the reseller's discount) would reach the reseller's own customer.
-- ``invoices``: those addressed to a party the scope covers; ``statements``: the scope's
-  reseller and the resellers beneath it. A tenant token sees no statement.
+- ``invoices``: those addressed to a party the scope covers; ``statements`` (and the seat
+  lines they sum): the scope's reseller and the resellers beneath it. A tenant token sees
+  no statement.
 - ``total``: the sum of the invoices shown, so ``total`` = Σ ``invoices`` still holds.
 - ``warnings`` name files and tenants across the repository: a scoped token gets none.
 """
@@ -42,5 +43,7 @@ def restrict(report: BillReport, terms: Terms, seen: Visibility) -> BillReport:
         quantities=tuple(q for q in report.quantities if priced.get(q.tenant)),
         invoices=invoices,
         statements=tuple(s for s in report.statements if s.reseller in seen.resellers),
+        statement_lines=tuple(x for x in report.statement_lines
+                              if x.reseller in seen.resellers),
         warnings=(),
         total=sum((i.amount for i in invoices), Decimal(0)).quantize(places))
