@@ -65,7 +65,7 @@ def matches(request: Request, tag: str) -> bool:
 
 def headers(tag: str, revision: str, next_link: str | None = None) -> dict[str, str]:
     out = {"ETag": tag, REVISION_HEADER: revision, "Cache-Control": CACHE_CONTROL,
-           "Vary": "Authorization"}
+           "Vary": "Authorization", "X-Content-Type-Options": "nosniff"}
     if next_link is not None:
         out["Link"] = f'<{next_link}>; rel="next"'
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from reconciler.errors import UserError
@@ -10,8 +9,6 @@ from server.app import create_app
 from server.engine import Engine
 from server.settings import Settings
 from server.tokens import TokenStore
-
-log = logging.getLogger("tenantry.server")
 
 
 def serve(settings: Settings, host: str, port: int, *, warm: bool = True) -> None:
