@@ -208,8 +208,9 @@ TokensFile = Annotated[Optional[Path], typer.Option(
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS",
+                                      help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", min=1, max=65535,
                                       help="Port to listen on.")] = 8080,
     tokens: TokensFile = None,
     root_path: Annotated[str, typer.Option(
@@ -230,7 +231,8 @@ app.add_typer(token_app)
 @token_app.command("create")
 def token_create(
     ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", help="Who it is for (many tokens per name).")],
+    name: Annotated[str, typer.Option("--name", metavar="NAME",
+                                      help="Who it is for (many tokens per name).")],
     scope: Annotated[str, typer.Option("--scope", metavar="all|tenant:ID|reseller:ID",
                                        help="What it may see.")] = "all",
     expires: Annotated[Optional[str], typer.Option(
