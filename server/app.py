@@ -55,13 +55,16 @@ def create_app(settings: Settings, engine: Engine | None = None,
     _errors(app)
 
     @app.get("/healthz", tags=["meta"], summary="Liveness", response_model=Health)
-    def healthz() -> Health:
+    def healthz(response: Response) -> Health:
         """No token needed. `revision` is HEAD of the spec repository."""
         engine = app.state.services.engine
         try:
             head = engine.resolve_rev(None)
         except BadRequest:
             head = None
+        if head is not None:
+            response.headers[http.REVISION_HEADER] = head
+        response.headers["Cache-Control"] = "no-store"
         return Health(status="ok", revision=head)
 
     return app
