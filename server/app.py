@@ -24,7 +24,7 @@ from server.auth import NotFound, Unauthorized
 from server.engine import Engine
 from server.models import Health
 from server.params import BadRequest
-from server.routes import billing, tenants
+from server.routes import billing, history, tenants
 from server.routes.common import Services, known_query
 from server.settings import Settings
 from server.tokens import TokenStore
@@ -52,6 +52,7 @@ def create_app(settings: Settings, engine: Engine | None = None,
         http.Bodies(settings.body_cache_bytes))
     app.include_router(tenants.router)
     app.include_router(billing.router)
+    app.include_router(history.router)
     _errors(app)
 
     @app.get("/healthz", tags=["meta"], summary="Liveness", response_model=Health)
