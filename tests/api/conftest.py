@@ -17,7 +17,8 @@ The repository (period 2026-03: 1..31 March, 31 days, USD, UTC, close_day last):
     foxco      excluded       gus M365-BP
     golfco     rkea           hal M365-BP; the file is deleted on 16 March (noon UTC)
 
-Every string that belongs to a tenant contains its id (``alphaco-ann``,
+The first commit's subject names every tenant, and an apply note on it lists them all: a
+scoped token must see neither. Every string that belongs to a tenant contains its id (``alphaco-ann``,
 ``ann@alphaco.example``, ``Ann Alphaco``, ``Alphaco Ltd``), so "nothing of tenant X" in a
 body is "no ``x`` in the body". Commits are by one neutral author. Amounts are worked out in
 ``test_api_scopes``.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import socket
 import subprocess
@@ -95,8 +97,16 @@ def build_repo(root: Path) -> SpecRepo:
     repo.write({".gitignore": ".tenantry/\n"})
     files: dict[str, Any] = {"catalog.yaml": CATALOG, "resellers.yaml": {"resellers": RESELLERS}}
     files.update({f"tenants/{t}.yaml": tenant_doc(t) for t in TENANTS})
-    repo.commit_specs(files, "initial specs", date=EARLY)
+    first = repo.commit_specs(files, "Onboard " + ", ".join(sorted(TENANTS)), date=EARLY)
     repo.git("tag", "v1")
+    # An apply note naming every tenant (as `tenantry apply` leaves one): history shows it
+    # to unscoped tokens only.
+    repo.git("notes", "--ref", "refs/notes/tenantry", "add", "-m", json.dumps({
+        "schema": "tenantry.apply/1", "applied_at": "2026-01-01T12:05:00+00:00",
+        "tool_version": "0.1.0", "revision": first, "dirty": False,
+        "tenants": sorted(TENANTS), "counts": {"applied": 9, "failed": 1, "skipped": 0},
+        "failures": [{"change": "golfco/golfco-hal/create", "message": "quota"}],
+        "skipped": [], "not_planned": []}), first)
     repo.commit_specs({"tenants/golfco.yaml": None}, "golfco leaves", date=GOLF_GONE)
     return repo
 

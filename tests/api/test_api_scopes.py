@@ -47,7 +47,25 @@ ENDPOINTS: list[tuple[str, dict[str, str]]] = [
       for view in ("lines", "customers", "invoices", "statements", "quantities")
       for fmt in ({}, {"format": "csv"})],
     *[(f"/v1/tenants/{t}", {}) for t in sorted(ALL_TENANTS)],
+    *[(f"/v1/tenants/{t}/users", q) for t in sorted(ALL_TENANTS)
+      for q in ({}, {"at": "2026-02-01", "format": "csv"})],
+    *[(f"/v1/tenants/{t}/history", {}) for t in sorted(ALL_TENANTS)],
+    *[(f"/v1/tenants/{t}/users/{t}-{next(iter(TENANTS[t][1]))}/history", {})
+      for t in sorted(ALL_TENANTS)],
+    ("/v1/tenants/golfco/history", {"range": "v1..HEAD"}),
 ]
+
+
+def expected_404(path: str, params: dict[str, str], scope: str) -> str | None:
+    """The error a tenant-specific path answers, or None for 200."""
+    wanted = path.split("/")[3]
+    if wanted not in VISIBLE[scope]:
+        return "outside"  # the same answer as for a tenant that never existed
+    if path.endswith(f"/{wanted}") and wanted not in PRESENT:
+        return "outside"
+    if path.endswith("/users") and "at" not in params and wanted not in PRESENT:
+        return f"tenant {wanted!r} had no file"
+    return None
 
 # Invoices, statements and total each scope sees for the period (see the docstring).
 EXPECTED: dict[str, tuple[dict[str, str], dict[str, str], str]] = {
@@ -88,12 +106,16 @@ def test_scope_sees_nothing_of_other_tenants(server: Server, scope: str, path: s
     response = server.get(path, scope, params=params)
     visible = VISIBLE[scope]
     if path.startswith("/v1/tenants/"):
-        wanted = path.rsplit("/", 1)[1]
-        if wanted not in visible or wanted not in PRESENT:
+        wanted = path.split("/")[3]
+        error = expected_404(path, params, scope)
+        if error == "outside":
             # Outside the scope and not there at all: the same answer, so ids can't be probed.
             assert response.status_code == 404, response.text
             assert response.json() == {"error": f"no tenant {wanted!r} at "
                                                 f"{response_head(server)[:12]}"}
+            return
+        if error is not None:
+            assert response.status_code == 404 and error in response.json()["error"]
             return
     assert response.status_code == 200, response.text
     body = response.text.lower()
@@ -106,6 +128,8 @@ def test_scope_sees_nothing_of_other_tenants(server: Server, scope: str, path: s
             assert doc["name"].lower() not in body
     mentioned = tenants_in(response)
     assert mentioned <= visible, f"{scope}: {mentioned - visible} in {path}"
+    if scope != "all":
+        assert "onboard" not in body and "quota" not in body  # subjects, apply notes
 
 
 def response_head(server: Server) -> str:
