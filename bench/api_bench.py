@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_load import cpu_seconds, create_tokens, read_tree, serving  # noqa: E402
+from api_load import cpu_seconds, create_tokens, read_tree, serving
 
 
 def peak_rss(pid: int) -> str:
@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     from api_load import last_closed_period
     period = args.period or last_closed_period()
     tree = read_tree(repo)
-    reseller = sorted(tree.parent)[0]
-    tenant = sorted(tree.reseller_of)[0]
+    reseller = min(tree.parent)
+    tenant = min(tree.reseller_of)
     tokens = create_tokens(repo, {"all": set(), f"reseller:{reseller}": set(),
                                   f"tenant:{tenant}": set()})
     rows: list[tuple[str, str]] = []
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 q = {"period": period}
                 first, response = timed(client, "/v1/billing", params=q)
                 size = len(response.content)
-                rows.append((f"{phase}: /v1/billing?period={period}, first "
-                             f"({size / 1e6:.0f} MB)", f"{first:.2f} s"))
+                label = f"{phase}: /v1/billing?period={period}, first ({size / 1e6:.0f} MB)"
+                rows.append((label, f"{first:.2f} s"))
                 again, _ = timed(client, "/v1/billing", params=q)
                 rows.append((f"{phase}: the same again", f"{again * 1000:.0f} ms"))
                 tag = response.headers["etag"]

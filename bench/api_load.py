@@ -30,9 +30,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import yaml
@@ -95,7 +95,7 @@ def read_tree(repo: Path, specs: str = "specs") -> Tree:
     reseller_of = {}
     for (tid, _), text in zip(blobs, texts):
         # Only the top-level `reseller:` line matters; parsing 1,000 whole files would not.
-        match = re.search(rb"^reseller:[ \t]*([a-z0-9][a-z0-9._-]*)", text, re.M)
+        match = re.search(rb"^reseller:[ \t]*([a-z0-9][a-z0-9._-]*)", text, re.MULTILINE)
         reseller_of[tid] = match[1].decode() if match else None
     resellers = (yaml.load(texts[-1], Loader=loader) or {}).get("resellers") or {}
     parent = {rid: (r or {}).get("parent") for rid, r in resellers.items()}
@@ -119,11 +119,12 @@ class Stats:
 
     def report(self) -> str:
         total = len(self.latencies)
-        lines = [f"{total} requests in {self.seconds:.1f} s: {total / self.seconds:.0f} "
-                 f"requests/s; latency p50 {self.percentile(50) * 1000:.0f} ms, "
-                 f"p95 {self.percentile(95) * 1000:.0f} ms, "
-                 f"p99 {self.percentile(99) * 1000:.0f} ms, "
-                 f"max {max(self.latencies, default=0) * 1000:.0f} ms",
+        summary = (f"{total} requests in {self.seconds:.1f} s: {total / self.seconds:.0f} "
+                   f"requests/s; latency p50 {self.percentile(50) * 1000:.0f} ms, "
+                   f"p95 {self.percentile(95) * 1000:.0f} ms, "
+                   f"p99 {self.percentile(99) * 1000:.0f} ms, "
+                   f"max {max(self.latencies, default=0) * 1000:.0f} ms")
+        lines = [summary,
                  f"statuses: {dict(sorted(self.statuses.items()))}",
                  f"errors: {len(self.errors)}, cross-tenant leaks: {len(self.leaks)}"]
         if self.server_cpu is not None and total:
@@ -256,9 +257,10 @@ def serving(repo: Path) -> Iterator[tuple[str, int]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    log = open(Path(tempfile.gettempdir()) / "tenantry-api-load.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "tenantry", "-C", str(repo), "serve",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    log_path = Path(tempfile.gettempdir()) / "tenantry-api-load.log"
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "tenantry", "-C", str(repo), "serve",
+                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 600
@@ -268,12 +270,11 @@ def serving(repo: Path) -> Iterator[tuple[str, int]]:
                     break
             time.sleep(0.2)
         else:
-            raise SystemExit(f"error: tenantry serve did not start (see {log.name})")
+            raise SystemExit(f"error: tenantry serve did not start (see {log_path})")
         yield url, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        log.close()
 
 
 def main(argv: list[str] | None = None) -> int:

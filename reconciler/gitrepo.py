@@ -152,6 +152,8 @@ class RevResolver:
 class ServingRepo(Repo):
     """A ``Repo`` whose ``resolve`` goes through a ``RevResolver`` (for the API server)."""
 
+    _resolver: RevResolver
+
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         object.__setattr__(self, "_resolver", RevResolver(Repo(root)))
@@ -159,8 +161,7 @@ class ServingRepo(Repo):
     def resolve(self, rev: str) -> str:
         if not rev or rev.startswith("-"):
             raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
-        resolver: RevResolver = getattr(self, "_resolver")
-        sha = resolver.resolve(rev)
+        sha = self._resolver.resolve(rev)
         if sha is None:
             raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
         return sha

@@ -1,6 +1,6 @@
 """Bearer-token authentication as a FastAPI dependency, reusable by every router.
 
-``Depends(authenticate)`` gives a handler the ``Principal`` (the token's record and scope) or
+``principal: Authenticated`` (``Depends(authenticate)``) gives a handler the ``Principal`` (the token's record and scope) or
 answers 401 with ``WWW-Authenticate: Bearer`` before the handler runs. ``sees(principal,
 terms)`` turns the scope into what it may see at one revision (``scope.Visibility``); a
 handler that looks up one tenant answers 404 for a tenant outside it, exactly as for one that
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reconciler.billing.terms import Terms
@@ -24,6 +25,9 @@ bearer_scheme = HTTPBearer(auto_error=False, description="A token from 'tenantry
 
 # RFC 6750 §2.1: "Bearer" (any case), one or more spaces, then the token. Nothing else.
 _AUTHORIZATION = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)")
+
+
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
 
 
 class Unauthorized(Exception):
@@ -51,8 +55,7 @@ class Principal:
         return self.token.scope
 
 
-def authenticate(request: Request,
-                 _: HTTPAuthorizationCredentials | None = Security(bearer_scheme)) -> Principal:
+def authenticate(request: Request, _: Bearer) -> Principal:
     header = request.headers.get("authorization")
     if header is None:
         raise Unauthorized("send 'Authorization: Bearer <token>' (tenantry token create)",
@@ -64,6 +67,10 @@ def authenticate(request: Request,
         raise Unauthorized("the token is unknown, revoked or expired, or the Authorization "
                            "header is not 'Bearer <token>'", invalid_token=True)
     return Principal(info)
+
+
+# A handler's parameter ``principal: Authenticated`` requires a valid token.
+Authenticated = Annotated[Principal, Depends(authenticate)]
 
 
 def sees(principal: Principal, terms: Terms) -> Visibility:

@@ -10,8 +10,8 @@ matches who that bill says the tenants belong to.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from reconciler.billing.terms import CUSTOMER, RESELLER, Terms
 from reconciler.errors import UserError

@@ -71,7 +71,7 @@ class TokenInfo:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 class TokenStore:
@@ -206,7 +206,7 @@ def _hash(token: str) -> bytes:
 
 
 def _iso(when: dt.datetime | None) -> str | None:
-    return None if when is None else when.astimezone(dt.timezone.utc).isoformat()
+    return None if when is None else when.astimezone(dt.UTC).isoformat()
 
 
 def _when(text: str | None) -> dt.datetime | None:
@@ -233,9 +233,9 @@ def parse_expiry(text: str | None) -> dt.datetime | None:
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             day = dt.date.fromisoformat(text)
             return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(),
-                                       dt.timezone.utc)
+                                       dt.UTC)
         when = dt.datetime.fromisoformat(text)
     except ValueError:
         raise UserError(f"--expires {text!r}: use a date like 2027-06-30 (valid through "
                         "that day, UTC) or a date-time like 2027-06-30T17:00:00+12:00") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

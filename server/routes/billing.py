@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -20,7 +21,7 @@ from reconciler.billing.report import BillReport
 from reconciler.billing.run import Revisions
 from reports import TEMPLATES_ENV, bill_flat, bill_json
 from server import http
-from server.auth import Principal, authenticate
+from server.auth import Authenticated, Principal
 from server.models import (
     BillPage,
     CustomerRow,
@@ -39,9 +40,9 @@ from server.routes.common import (
     Offset,
     Rev,
     Services,
+    Svc,
     answer,
     paging,
-    services,
 )
 
 router = APIRouter(tags=["billing"])
@@ -69,6 +70,9 @@ Range = Annotated[str | None, Query(
 async def billing_params(rev: Rev = None, period: Period = None, start: From = None, end: To = None,
                          range: Range = None) -> BillingQuery:
     return billing_query(rev, period, start, end, range)
+
+
+Span = Annotated[BillingQuery, Depends(billing_params)]
 
 
 class Billed:
@@ -105,9 +109,7 @@ class Billed:
 @router.get(REPORT_PATH, summary="The bill (SPEC §6.5, tenantry.bill/1)", response_model=None,
             responses={200: {"model": BillReportModel, "headers": REVISION_HEADERS},
                        **ERRORS})
-def report(request: Request, query: BillingQuery = Depends(billing_params),
-           principal: Principal = Depends(authenticate),
-           svc: Services = Depends(services)) -> Response:
+def report(request: Request, query: Span, principal: Authenticated, svc: Svc) -> Response:
     """The whole report as `tenantry bill --format json` writes it, cut to the token's
     scope (see docs/api.md: what a scoped token sees)."""
     billed = Billed(svc, principal, query)
@@ -122,9 +124,7 @@ def report(request: Request, query: BillingQuery = Depends(billing_params),
             response_class=Response,
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
                              "headers": REVISION_HEADERS}, **ERRORS})
-def page(request: Request, query: BillingQuery = Depends(billing_params),
-         principal: Principal = Depends(authenticate),
-         svc: Services = Depends(services)) -> Response:
+def page(request: Request, query: Span, principal: Authenticated, svc: Svc) -> Response:
     """The same page as `tenantry bill --format html` (and the same TENANTRY_TEMPLATES
     branding), cut to the token's scope."""
     from reports import bill_html  # jinja2 templates: loaded when a page is asked for
@@ -156,10 +156,8 @@ def _view_route(view: str) -> Callable[..., Response]:
     path = f"{REPORT_PATH}/{view}"
     columns = bill_flat.VIEWS[view]
 
-    def handler(request: Request, query: BillingQuery = Depends(billing_params),
-                format: Format = "json", limit: Limit = None, offset: Offset = 0,
-                principal: Principal = Depends(authenticate),
-                svc: Services = Depends(services)) -> Response:
+    def handler(request: Request, query: Span, principal: Authenticated, svc: Svc,
+                format: Format = "json", limit: Limit = None, offset: Offset = 0) -> Response:
         billed = Billed(svc, principal, query)
         page = paging(svc, format, limit, offset)
 

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from server import http
@@ -28,6 +29,9 @@ class Services:
 async def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
+
+
+Svc = Annotated[Services, Depends(services)]
 
 
 Rev = Annotated[str | None, Query(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Annotated, Any, Callable
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from reconciler.changes.logrun import ChangeLog, run_log
@@ -22,11 +23,10 @@ from reconciler.errors import UserError
 from reconciler.specs.model import ID_PATTERN
 from reports import log_json, show_csv, show_json
 from server import http
-from server.auth import NotFound, Principal, authenticate, sees
+from server.auth import Authenticated, NotFound, Principal, sees
 from server.models import Error
 from server.params import REV_PATTERN, BadRequest, check_rev
-from server.routes.common import ERRORS, REVISION_HEADERS, Format, Rev, Services, answer, \
-    services
+from server.routes.common import ERRORS, REVISION_HEADERS, Format, Rev, Services, Svc, answer
 from server.scope import ALL
 
 router = APIRouter(tags=["history"])
@@ -75,9 +75,9 @@ def _found(call: Callable[[], Any]) -> Any:
                              "content": {"application/json": {"schema": {"type": "object"}},
                                          "text/csv": {"schema": {"type": "string"}}}},
                        **NOT_FOUND, **ERRORS})
-def users(request: Request, tenant: TenantId, rev: Rev = None, at: At = None,
-          format: Format = "json", principal: Principal = Depends(authenticate),
-          svc: Services = Depends(services)) -> Response:
+def users(request: Request, tenant: TenantId, principal: Authenticated, svc: Svc,
+          rev: Rev = None, at: At = None,
+          format: Format = "json") -> Response:
     """`tenantry show TENANT --rev REV | --at DATE` as JSON (`tenantry.show/1`), or CSV with
     one row per seat: tenant, tenant_name, user, upn, display_name, sku, commit."""
     if at is not None and (rev is not None or not _AT.fullmatch(at)):
@@ -146,9 +146,8 @@ LOG_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get(TENANT_LOG_PATH, summary="Change history of a tenant", response_model=None,
             responses=LOG_RESPONSES)
-def tenant_history(request: Request, tenant: TenantId, range: Range = None,
-                   principal: Principal = Depends(authenticate),
-                   svc: Services = Depends(services)) -> Response:
+def tenant_history(request: Request, tenant: TenantId, principal: Authenticated, svc: Svc,
+                   range: Range = None) -> Response:
     """`tenantry log TENANT [A..B]`: every first-parent commit that changed the tenant,
     newest first: date, author, pull request, what changed, and the apply that carried it
     out."""
@@ -157,8 +156,7 @@ def tenant_history(request: Request, tenant: TenantId, range: Range = None,
 
 @router.get(USER_LOG_PATH, summary="Change history of a user", response_model=None,
             responses=LOG_RESPONSES)
-def user_history(request: Request, tenant: TenantId, user: UserId, range: Range = None,
-                 principal: Principal = Depends(authenticate),
-                 svc: Services = Depends(services)) -> Response:
+def user_history(request: Request, tenant: TenantId, user: UserId, principal: Authenticated,
+                 svc: Svc, range: Range = None) -> Response:
     """`tenantry log TENANT/USER [A..B]`."""
     return _log(request, svc, principal, tenant, user, range, USER_LOG_PATH)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from reconciler.billing.run import Ledger
 from reports.bill_flat import to_csv
 from server import http
-from server.auth import NotFound, Principal, authenticate, sees
+from server.auth import Authenticated, NotFound, sees
 from server.models import Page, Tenant, TenantDocument
 from server.routes.common import (
     ERRORS,
@@ -19,10 +19,9 @@ from server.routes.common import (
     Limit,
     Offset,
     Rev,
-    Services,
+    Svc,
     answer,
     paging,
-    services,
 )
 from server.scope import Visibility
 
@@ -51,10 +50,8 @@ def tenant_records(ledger: Ledger, seen: Visibility) -> list[dict[str, Any]]:
             responses={200: {"model": Page[Tenant], "headers": REVISION_HEADERS,
                              "content": {"text/csv": {"schema": {"type": "string"}}}},
                        **ERRORS})
-def list_tenants(request: Request, rev: Rev = None, format: Format = "json",
-                 limit: Limit = None, offset: Offset = 0,
-                 principal: Principal = Depends(authenticate),
-                 svc: Services = Depends(services)) -> Response:
+def list_tenants(request: Request, principal: Authenticated, svc: Svc, rev: Rev = None,
+                 format: Format = "json", limit: Limit = None, offset: Offset = 0) -> Response:
     """Every tenant the token may see, sorted by id. CSV columns: id, name, reseller,
     billing_start, billing_end, billing_exclude."""
     sha = svc.engine.resolve_rev(rev)
@@ -87,9 +84,8 @@ def list_tenants(request: Request, rev: Rev = None, format: Format = "json",
                                             "the token may see.",
                              "model": ERRORS[400]["model"]},
                        **ERRORS})
-def get_tenant(request: Request, tenant: str = Path(max_length=63), rev: Rev = None,
-               principal: Principal = Depends(authenticate),
-               svc: Services = Depends(services)) -> Response:
+def get_tenant(request: Request, tenant: Annotated[str, Path(max_length=63)],
+               principal: Authenticated, svc: Svc, rev: Rev = None) -> Response:
     sha = svc.engine.resolve_rev(rev)
     ledger = svc.engine.ledger(sha)
     found = [r for r in tenant_records(ledger, sees(principal, ledger.terms))

@@ -34,14 +34,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import CATALOG, SpecRepo, tenant, user
+
 from tenantry.cli import main
 
 EARLY = "2026-01-01T12:00:00+00:00"

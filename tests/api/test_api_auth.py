@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import run_tenantry
 
 from .conftest import Server, build_repo, create_token, tenantry
@@ -88,11 +87,11 @@ def test_revoke_takes_effect_on_the_next_request(server: Server) -> None:
 
 
 def test_expired_token_is_refused(server: Server) -> None:
-    soon = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(seconds=2)
+    soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=2)
     token = create_token(server.repo.root, "all", "short-lived", "--expires", soon.isoformat())
     with server.client(token=token) as client:
         assert client.get("/v1/tenants").status_code == 200
-        time.sleep(max(0.0, (soon - dt.datetime.now(dt.timezone.utc)).total_seconds()) + 0.5)
+        time.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC)).total_seconds()) + 0.5)
         assert_401(client.get("/v1/tenants"), invalid_token=True)
     code, out, _ = tenantry("-C", str(server.repo.root), "token", "list")
     assert code == 0

@@ -16,7 +16,7 @@ DOC = Path(__file__).parents[2] / "docs" / "api.md"
 
 
 def documented_headers() -> dict[str, list[str]]:
-    rows = re.findall(r"^\| `(/v1/[a-z/{}]+)` \| `([a-z_,]+)` \|$", DOC.read_text(), re.M)
+    rows = re.findall(r"^\| `(/v1/[a-z/{}]+)` \| `([a-z_,]+)` \|$", DOC.read_text(), re.MULTILINE)
     return {path: header.split(",") for path, header in rows}
 
 

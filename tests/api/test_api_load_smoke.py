@@ -12,7 +12,7 @@ from .conftest import ALL_TENANTS, PERIOD, VISIBLE, Server
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 
-import api_load  # noqa: E402
+import api_load
 
 
 def test_concurrent_mixed_load(server: Server) -> None:

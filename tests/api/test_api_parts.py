@@ -7,10 +7,10 @@ import threading
 import time
 
 import pytest
+from conftest import SpecRepo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import SpecRepo
 from reconciler.errors import UserError
 from reconciler.gitrepo import RevResolver, ServingRepo
 from server.memo import Memo

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import Cli, SpecRepo
 
 from .conftest import PERIOD, Server, build_repo
@@ -79,8 +78,8 @@ def test_good_revs(server: Server, rev: str) -> None:
     ({"period": PERIOD, "limit": "0"}, "limit"),
     ({"period": PERIOD, "limit": "10001"}, "limit 10001: at most 10000"),
     ({"period": PERIOD, "offset": "-1"}, "offset"),
-    ({"peroid": PERIOD}, "unknown parameter 'peroid'; this endpoint takes: format, from, "
-                         "limit, offset, period, range, rev, to"),
+    ({"peroid": PERIOD}, ("unknown parameter 'peroid'; this endpoint takes: format, from, "
+                          "limit, offset, period, range, rev, to")),
     ([("period", PERIOD), ("period", "2026-02")], "period is given more than once"),
 ])
 def test_bad_span_and_paging(server: Server, params: Any, message: str) -> None:
