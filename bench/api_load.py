@@ -48,6 +48,8 @@ PATHS = [  # (path, params, weight); billing paths also get period=
     ("/v1/billing/quantities", {}, 1),
     ("/v1/billing", {}, 1),
     ("/v1/billing.html", {}, 1),
+    ("/v1/tenants/{id}/users", {}, 2),
+    ("/v1/tenants/{id}/history", {}, 1),
 ]
 _WORD = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
@@ -140,16 +142,22 @@ class Stats:
 
 async def _client(base: str, tokens: dict[str, str], visible: dict[str, set[str]],
                   everyone: set[str], params: dict[str, str], deadline: float, seed: int,
-                  stats: Stats) -> None:
+                  stats: Stats, present: set[str]) -> None:
     rng = random.Random(seed)
     etags: dict[tuple[str, str, str], str] = {}
     weights = [w for _, _, w in PATHS]
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
         while time.monotonic() < deadline:
-            path, extra, _ = rng.choices(PATHS, weights)[0]
+            template, extra, _ = rng.choices(PATHS, weights)[0]
             scope = rng.choice(list(tokens))
+            mine = sorted(visible[scope] & present)
+            if "{id}" in template and not mine:
+                continue
+            path = template.replace("{id}", rng.choice(mine)) if "{id}" in template \
+                else template
             query = {**(params if path.startswith("/v1/billing") else {}), **extra}
             key = (path, str(sorted(query.items())), scope)
+            path_name = template
             headers = {"Authorization": f"Bearer {tokens[scope]}"}
             if key in etags and rng.random() < 0.2:
                 headers["If-None-Match"] = etags[key]
@@ -161,8 +169,8 @@ async def _client(base: str, tokens: dict[str, str], visible: dict[str, set[str]
                 continue
             elapsed = time.monotonic() - started
             stats.latencies.append(elapsed)
-            stats.path_latencies.setdefault(path, []).append(elapsed)
-            stats.by_path[path] += 1
+            stats.path_latencies.setdefault(path_name, []).append(elapsed)
+            stats.by_path[path_name] += 1
             stats.statuses[response.status_code] += 1
             if response.status_code not in (200, 304):
                 stats.errors.append(f"{path} {scope}: {response.status_code} "
@@ -178,14 +186,17 @@ async def _client(base: str, tokens: dict[str, str], visible: dict[str, set[str]
 
 def run_load(base: str, tokens: dict[str, str], visible: dict[str, set[str]],
              everyone: set[str], *, clients: int, seconds: float,
-             params: dict[str, str]) -> Stats:
+             params: dict[str, str], present: set[str] | None = None) -> Stats:
+    """``everyone``: every tenant id (what a leak would show); ``present``: the tenants whose
+    users and history the clients ask for (default: everyone)."""
     stats = Stats()
     deadline = time.monotonic() + seconds
     started = time.monotonic()
 
     async def main() -> None:
         await asyncio.gather(*(_client(base, tokens, visible, everyone, params, deadline, i,
-                                       stats) for i in range(clients)))
+                                       stats, everyone if present is None else present)
+                               for i in range(clients)))
     asyncio.run(main())
     stats.seconds = time.monotonic() - started
     return stats
