@@ -125,8 +125,12 @@ def _finding(problem: Problem, tenant: str, locate: _Locator | None) -> Finding:
     if match := _UNKNOWN_SKU.match(message):
         message = f"there is no product {match[1]}; choose one of {match[2]}"
     elif match := _UPN_TAKEN.match(message):
-        mine = match[3] == tenant_path(tenant)
-        message = (f"{match[1]} is already the sign-in name of {match[2]}" if mine else
+        holder_here = match[3] == tenant_path(tenant)
+        if locate is None and holder_here:
+            # Reported on the other tenant's file, against our user who now shares its UPN.
+            user, key = match[2].strip("'"), "upn"
+        message = (f"{match[1]} is already the sign-in name of {match[2]}"
+                   if holder_here and locate is not None else
                    f"{match[1]} is already in use; each sign-in name belongs to one user")
         key = key or "upn"
     elif locate is None:
