@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconciler.planning.plan import Plan
 
-from .plan_view import SYMBOL, details, headline, summary
+from .plan_view import SYMBOL, details, headline, summary, where
 
 
 def render(plan: Plan) -> str:
@@ -12,7 +12,7 @@ def render(plan: Plan) -> str:
     for tenant in plan.tenants:
         if not (tenant.changes or tenant.warnings or tenant.error):
             continue
-        lines.append(f"tenant {tenant.tenant} (directory {tenant.directory}, {tenant.provider})")
+        lines.append(f"tenant {tenant.tenant} ({where(tenant.directory, tenant.provider)})")
         if tenant.error:
             lines.append(f"  ! not planned: {tenant.error}")
         for change in tenant.changes:

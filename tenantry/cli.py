@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+import typer.core
 
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__
@@ -23,8 +24,26 @@ if TYPE_CHECKING:
 
 EXIT_INTERNAL = 3
 
+
+class _Commands(typer.core.TyperGroup):
+    """Lists every command's first sentence whole: click cuts them to the terminal width
+    with "..." otherwise (they wrap instead)."""
+
+    # Any: typer's click is its own vendored copy in recent releases, click in older ones.
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
     name="tenantry", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    cls=_Commands,
     help="GitOps provisioning and billing for MSPs: specs in git are the source of truth.",
     context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -75,8 +94,9 @@ def plan(
     ctx: typer.Context,
     tenant: Tenants = [],
     shard: Shard = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
-    out_file: Annotated[Optional[Path], typer.Option("--out", metavar="FILE",
+    fmt: Annotated[str, typer.Option("--format", metavar="text|json|markdown",
+                                     help="Output format.")] = "text",
+    out_file: Annotated[Optional[str], typer.Option("--out", metavar="FILE",
                                                      help="Save the plan (JSON).")] = None,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 2 when there are changes.")] = False,
@@ -91,7 +111,8 @@ def plan(
 @app.command()
 def apply(
     ctx: typer.Context,
-    plan_file: Annotated[Optional[Path], typer.Argument(metavar="[PLANFILE]")] = None,
+    plan_file: Annotated[Optional[Path], typer.Argument(
+        metavar="PLANFILE", help="A plan saved by 'tenantry plan --out'.")] = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve",
                                                help="Do not ask for confirmation.")] = False,
     max_deletes: Annotated[int, typer.Option("--max-deletes", metavar="N", min=0,
@@ -100,7 +121,7 @@ def apply(
     shard: Shard = None,
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty",
                                               help="Apply uncommitted specs.")] = False,
-    new_passwords: Annotated[Optional[Path], typer.Option(
+    new_passwords: Annotated[Optional[str], typer.Option(
         "--new-passwords", metavar="FILE",
         help="Where initial passwords of created accounts go (mode 0600; default "
              ".tenantry/new-passwords.csv in the spec repository).")] = None,
@@ -116,7 +137,7 @@ def apply(
 def bill(
     ctx: typer.Context,
     commit_range: Annotated[Optional[str], typer.Argument(
-        metavar="[A..B]", help="Bill the days after A's day up to B's day.")] = None,
+        metavar="A..B", help="Bill the days after A's day up to B's day.")] = None,
     period: Annotated[Optional[str], typer.Option("--period", metavar="YYYY-MM",
                                                   help="One billing period.")] = None,
     start: Annotated[Optional[str], typer.Option("--from", metavar="DATE",
@@ -126,19 +147,32 @@ def bill(
     rev: Annotated[Optional[str], typer.Option("--rev", metavar="REV",
                                                help="Bill as of this revision.")] = None,
     fmt: Annotated[str, typer.Option(
-        "--format", help="table, json, csv, xlsx, html or markdown.")] = "table",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE",
+        "--format", metavar="table|json|csv|xlsx|html|markdown|xero",
+        help="Output format (xlsx needs --output; xero is a Xero invoice import).")
+    ] = "table",
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to FILE (atomically).")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 when there is any warning (for CI billing jobs).")] = False,
+    show_unbillable: Annotated[bool, typer.Option(
+        "--show-unbillable", help="table: list the seat lines not billable, with reasons.")
+    ] = False,
+    split: Annotated[Optional[str], typer.Option(
+        "--split", metavar="DIR",
+        help="Also write one printable HTML page per invoice and reseller statement.")
+    ] = None,
 ) -> None:
     """Bill seats from the git history of the specs: a period, dates or a commit range."""
     from tenantry.commands import bill as cmd
     raise typer.Exit(cmd.run(_ws(ctx), commit_range=commit_range, period=period, start=start,
-                             end=end, rev=rev, fmt=fmt, output=output))
+                             end=end, rev=rev, fmt=fmt, output=output, strict=strict,
+                             show_unbillable=show_unbillable, split=split))
 
 
 @app.command()
 def schema(ctx: typer.Context,
-           target: Annotated[Optional[Path], typer.Argument(metavar="[DIR]")] = None) -> None:
+           target: Annotated[Optional[Path], typer.Argument(
+               metavar="DIR", help="Where to write them (default: schemas).")] = None) -> None:
     """Write JSON Schemas for the spec files (default folder: schemas/)."""
     from tenantry.commands import schema as cmd
     raise typer.Exit(cmd.run(_ws(ctx), target))
@@ -146,10 +180,24 @@ def schema(ctx: typer.Context,
 
 @app.command()
 def demo(ctx: typer.Context,
-         target: Annotated[Optional[Path], typer.Argument(metavar="[DIR]")] = None) -> None:
+         target: Annotated[Optional[Path], typer.Argument(
+             metavar="DIR", help="A new or empty folder (default: a new temporary one).")
+         ] = None) -> None:
     """Build a sample spec repository with history, apply it to a local directory."""
     from tenantry.commands import demo as cmd
     raise typer.Exit(cmd.run(_ws(ctx), target))
+
+
+@app.command()
+def init(ctx: typer.Context,
+         target: Annotated[Optional[Path], typer.Argument(
+             metavar="DIR", help="Where (default: the current folder).")] = None,
+         commit: Annotated[bool, typer.Option(
+             "--commit", help="Commit the new files (billing reads history).")] = False,
+         ) -> None:
+    """Start a spec repository of your own: commented example files to edit."""
+    from tenantry.commands import init as cmd
+    raise typer.Exit(cmd.run(_ws(ctx), target, commit=commit))
 
 
 def _choice(option: str, value: str, allowed: tuple[str, ...]) -> None:

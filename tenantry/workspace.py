@@ -38,6 +38,11 @@ class Workspace:
         """The spec repository's top folder: local directory files live under it."""
         return self.repo.root if self.repo else self.cwd
 
+    def require_specs_dir(self) -> None:
+        """Refuse a missing spec folder with the same words as ``validate``."""
+        if not self.specs_dir.is_dir():
+            read_tree(self.specs_dir)  # raises "specs folder ... not found; ..."
+
     def load(self) -> Specs:
         return load_specs(read_tree(self.specs_dir), label=self.label)
 

@@ -404,7 +404,7 @@ def test_dirty_specs_are_refused_without_allow_dirty(al_and_bo: SpecRepo, cli: C
         al_and_bo.write_specs({"tenants/beta.local.yaml": tenant("Beta")})
         assert al_and_bo.is_clean()
     refused = cli("apply", "--auto-approve")
-    assert refused.code == 1 and "differ from HEAD" in refused.err and "--allow-dirty" in \
+    assert refused.code == 1 and "not committed to HEAD" in refused.err and "--allow-dirty" in \
         refused.err
     assert not al_and_bo.directory_path.exists()
     applied(cli, "--allow-dirty")
@@ -637,7 +637,7 @@ def test_specs_option_names_another_folder(repo: SpecRepo, cli: Cli) -> None:
     assert repo.directory_path.exists() and not (sub / ".tenantry").exists()
     assert cli("-C", str(sub), "--specs", "tenantry", "plan", "--detailed-exitcode").code == 0
     repo.write_specs({"tenants/acme.yaml": acme()})
-    assert "differ from HEAD" in cli("--specs", "config/tenantry", "apply",
+    assert "not committed to HEAD" in cli("--specs", "config/tenantry", "apply",
                                      "--auto-approve").err
 
 

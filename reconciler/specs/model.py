@@ -24,6 +24,9 @@ DOMAIN_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 LDAP_URL_PATTERN = r"^ldaps?://[^\s]+$"
+# A ledger account code (Xero allows up to 10 characters).
+ACCOUNT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,9}$"
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 
 # Largest amount accepted anywhere: far above any seat price, far below where Decimal
 # arithmetic or a spreadsheet would lose digits.
@@ -118,6 +121,12 @@ EnvName = Annotated[str, Field(pattern=ENV_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_printable)]
 Upn = Annotated[str, Field(pattern=UPN_PATTERN, max_length=256)]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
+def _code(value: Any) -> Any:
+    # `account_code: 200` is how people write a ledger code: read the number as its text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+AccountCode = Annotated[str, Field(pattern=ACCOUNT_CODE_PATTERN), BeforeValidator(_code)]
 Glob = Annotated[str, Field(min_length=1, max_length=256)]
 Globs = Annotated[tuple[Glob, ...], Field(min_length=1)]
 
@@ -141,6 +150,7 @@ class Product(Model):
     price: Money
     price_changes: tuple[PriceChange, ...] = ()
     assign: Assign | None = None
+    account_code: AccountCode | None = None  # ledger account for accounting exports
 
     @model_validator(mode="after")
     def _oldest_first(self) -> Product:
@@ -182,6 +192,31 @@ class Rule(Model):
         return self
 
 
+class Issuer(Model):
+    """Who sends the invoices: printed at the top of each per-party document."""
+
+    name: Name
+    address: Annotated[tuple[Name, ...], Field(max_length=8)] = ()  # lines, as printed
+    tax_number: Annotated[Name, BeforeValidator(_code)] | None = None  # GST or VAT number
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=256)] | None = None
+    due_days: Annotated[int, Field(ge=0, le=366)] = 20  # due date = invoice date + days
+
+
+class Tax(Model):
+    """A tax added on top of what tenantry bills (GST, VAT), shown on its own line."""
+
+    name: Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_printable)]
+    rate: Percent  # percent of the amount, e.g. 15
+
+
+class Xero(Model):
+    """The Xero sales-invoice import (``bill --format xero``)."""
+
+    account_code: AccountCode = "200"  # for products without their own account_code
+    tax_type: Name | None = None  # the tax rate as Xero names it, e.g. "15% GST on Income"
+    date_format: Literal["DD/MM/YYYY", "MM/DD/YYYY"] = "DD/MM/YYYY"  # as the org's region
+
+
 class BillingSettings(Model):
     currency: Annotated[str, AfterValidator(_currency)] = "USD"
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
@@ -189,6 +224,9 @@ class BillingSettings(Model):
                          BeforeValidator(_close_day)] = "last"
     proration: Literal["daily", "snapshot", "peak"] = "daily"
     rules: tuple[Rule, ...] = ()
+    issuer: Issuer | None = None
+    tax: Tax | None = None
+    xero: Xero = Xero()
 
     @property
     def minor_units(self) -> int:

@@ -16,7 +16,7 @@ from reconciler.specs.tree import Specs
 from tenantry import __version__
 from tenantry.commands import plan as plan_cmd
 from tenantry.options import parse_shard
-from tenantry.output import err, out
+from tenantry.output import check_output, err, out
 from tenantry.workspace import Workspace
 
 _MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped"}
@@ -24,13 +24,17 @@ _MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped
 
 def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_deletes: int,
         tenants: Sequence[str], shard: str | None, allow_dirty: bool,
-        new_passwords: Path | None = None) -> int:
+        new_passwords: str | Path | None = None) -> int:
     if ws.repo is None:
+        ws.require_specs_dir()
         raise UserError(f"{ws.label} is not in a git repository; apply records each outcome "
                         "on the applied commit, so the specs must be committed")
+    passwords = None if new_passwords is None else \
+        check_output(new_passwords, "--new-passwords", ws.cwd)
     dirty = ws.specs_dirty()
     if dirty and not allow_dirty:
-        raise UserError(f"the specs in {ws.label} differ from HEAD; commit them first (or pass "
+        raise UserError(f"the spec files in {ws.label}/ have changes not committed to HEAD (apply "
+                        "records its outcome on the commit it applies); commit them first (or pass "
                         "--allow-dirty to apply uncommitted specs)")
     specs = ws.load()
     if plan_file is not None:
@@ -57,7 +61,7 @@ def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_delete
     check_delete_guard(plan, max_deletes)
     if plan_file is None and not auto_approve:
         _confirm()
-    with ws.directories(specs, new_passwords) as pool:
+    with ws.directories(specs, passwords) as pool:
         report = apply_plan(plan, pool, _targets(specs))
     _print(plan, report)
     _record(ws, plan, report, dirty)

@@ -11,7 +11,7 @@ from reconciler.specs.tree import Specs
 from reports import plan_markdown, plan_text
 from tenantry import __version__
 from tenantry.options import parse_shard
-from tenantry.output import err, out, write_atomic
+from tenantry.output import check_output, err, out, write_atomic
 from tenantry.workspace import Workspace
 
 FORMATS = ("text", "json", "markdown")
@@ -33,12 +33,14 @@ def render(plan: Plan, fmt: str) -> str:
 
 
 def run(ws: Workspace, *, tenants: Sequence[str], shard: str | None, fmt: str,
-        out_file: Path | None, detailed_exitcode: bool) -> int:
+        out_file: str | Path | None, detailed_exitcode: bool) -> int:
+    if out_file is not None:
+        check_output(out_file, "--out", ws.cwd)  # before reading any directory
     specs = ws.load()
     plan = compute(ws, specs, tenants, shard)
     if out_file is not None:
         # The saved plan is always the JSON document; apply reads it back.
-        write_atomic(ws.cwd / out_file, plan.to_json())
+        write_atomic(ws.cwd / out_file, plan.to_json(), "--out")
     out(render(plan, fmt).rstrip("\n"))
     if out_file is not None and fmt != "json":
         err(f"Saved the plan to {out_file}; apply it with: tenantry apply {out_file}")
