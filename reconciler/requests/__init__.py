@@ -9,7 +9,7 @@ commit; ``submit`` commits and creates the branch without touching the work tree
 one is configured (``settings``).
 """
 
-from reconciler.requests.checks import FIELD_LABELS, Finding, SpecCache
+from reconciler.requests.checks import FIELD_LABELS, Finding, SpecCache, tree_problems
 from reconciler.requests.draft import Draft, NoSuchTenant, prepare
 from reconciler.requests.edits import (
     OPS,
@@ -71,4 +71,5 @@ __all__ = [
     "prepare",
     "publish",
     "submit",
+    "tree_problems",
 ]

@@ -100,18 +100,19 @@ def new_problems(before: Mapping[str, bytes], after: Mapping[str, bytes], *,
     """The problems of the ``after`` tree that are the change's doing: every problem in a
     file that changed, and problems elsewhere only when they were not there ``before`` (a
     UPN taken from another tenant counts; what was already broken elsewhere does not)."""
-    found = _problems(after, label, cache)
+    found = tree_problems(after, label, cache)
     if not found:
         return []
     changed = {f"{label}/{rel}" for rel in after if before.get(rel) != after[rel]}
     if any(p.file not in changed for p in found):
-        earlier = set(_problems(before, label, cache))
+        earlier = set(tree_problems(before, label, cache))
         found = [p for p in found if p.file in changed or p not in earlier]
     return found
 
 
-def _problems(files: Mapping[str, bytes], label: str,
-              cache: SpecCache | None) -> list[Problem]:
+def tree_problems(files: Mapping[str, bytes], label: str = "specs",
+                  cache: SpecCache | None = None) -> list[Problem]:
+    """Every problem ``tenantry validate`` finds in these files (empty: valid)."""
     try:
         load_specs(files, label=label, parser=cache.parse if cache else None)
     except SpecInvalid as exc:
