@@ -398,3 +398,158 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --- spec changes between revisions, audit history and notes (diff, show, log) ------------
+
+ZERO_BLOB = "0" * 40
+
+
+def _specs_prefix(specs_path: str) -> str:
+    return specs_path.rstrip("/") + "/" if specs_path not in ("", ".") else ""
+
+
+def tree_blobs(repo: Repo, rev: str, specs_path: str,
+               names: Sequence[str] = ()) -> dict[str, str]:
+    """Files under the specs folder at ``rev`` (all, or only ``names`` inside it): path
+    inside the folder -> blob id. One ``git ls-tree``: tree objects only, no file content.
+    """
+    prefix = _specs_prefix(specs_path)
+    wanted = [prefix + name for name in names] if names else [prefix or "."]
+    out = repo.git("ls-tree", "-r", "-z", "--full-tree", rev, "--", *wanted)
+    files: dict[str, str] = {}
+    for entry in out.split("\0"):
+        meta, _, name = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob" and name.startswith(prefix):
+            files[name[len(prefix):]] = fields[2]
+    return files
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One spec file that differs between two trees ("" = absent on that side)."""
+
+    path: str  # inside the specs folder
+    old: str
+    new: str
+
+
+def changed_files(repo: Repo, base: str, head: str, specs_path: str) -> list[FileChange]:
+    """The spec files that differ between two commits, with both blob ids.
+
+    ``git diff-tree`` compares tree objects: unchanged subtrees are skipped by their id and
+    no file content is read, so the cost follows the change, not the repository.
+    """
+    prefix = _specs_prefix(specs_path)
+    out = _run(repo, "diff-tree", "-r", "-z", "--no-renames", "--no-ext-diff", "--raw",
+               "--no-commit-id", base, head, "--", prefix or ".")
+    return _raw_changes(out, prefix)
+
+
+def _run(repo: Repo, *args: str) -> bytes:
+    """A git command's raw output (paths may be any bytes)."""
+    proc = subprocess.run(["git", "-C", str(repo.root), *args], capture_output=True,
+                          check=False)
+    if proc.returncode != 0:
+        lines = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise UserError(f"git {args[0]}: {lines[-1] if lines else 'failed'}")
+    return proc.stdout
+
+
+def _raw_changes(raw: bytes, prefix: str) -> list[FileChange]:
+    """``--raw -z`` records (":old-mode new-mode old new status" NUL path NUL) as changes;
+    a submodule entry counts as no file."""
+    tokens = raw.lstrip(b"\n").split(b"\0")
+    found: list[FileChange] = []
+    for meta, path in zip(tokens[0::2], tokens[1::2]):
+        fields = meta.strip().decode(errors="replace").split()
+        name = path.decode(errors="surrogateescape")
+        if len(fields) < 5 or not name.startswith(prefix):
+            continue
+        old_mode, new_mode, old, new = fields[0].lstrip(":"), fields[1], fields[2], fields[3]
+        found.append(FileChange(name[len(prefix):],
+                                "" if old == ZERO_BLOB or old_mode == "160000" else old,
+                                "" if new == ZERO_BLOB or new_mode == "160000" else new))
+    return found
+
+
+def merge_base(repo: Repo, a: str, b: str) -> str:
+    out = repo.git("merge-base", a, b, check=False).strip()
+    if not out:
+        raise UserError(f"{a[:12]} and {b[:12]} have no common ancestor")
+    return out
+
+
+def commit_time(repo: Repo, rev: str) -> int:
+    """Committer time of one commit, seconds since the epoch."""
+    return int(repo.git("show", "-s", "--format=%ct", rev).strip())
+
+
+_AUDIT_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%an <%ae>%x1f%cn <%ce>%x1f%B"
+
+
+@dataclass(frozen=True)
+class AuditCommit:
+    """One first-parent commit for ``tenantry log``: who, when, its message, what changed."""
+
+    sha: str
+    parents: tuple[str, ...]
+    committed: int
+    author: str
+    committer: str
+    message: str
+    changes: tuple[FileChange, ...]
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+def audit_log(repo: Repo, revisions: Sequence[str], paths: Sequence[str],
+              specs_path: str) -> Iterator[AuditCommit]:
+    """First-parent commits of ``revisions`` (e.g. ``["A..B"]``) that changed ``paths``
+    (inside the specs folder; ``[""]`` for all of it), oldest first, in one ``git log``.
+
+    Merges are diffed against their first parent, so a merged pull request is one entry
+    carrying all of its changes, with the merge message (and its PR number).
+    """
+    prefix = _specs_prefix(specs_path)
+    specs = [prefix + p if p else (prefix or ".") for p in paths]
+    out = _run(repo, "log", "--first-parent", "--reverse", "--raw", "-z", "--no-abbrev",
+               "--no-renames", "--no-color", "--no-ext-diff", f"--format={_AUDIT_FORMAT}",
+               *revisions, "--", *specs)
+    for record in out.split(b"\x1e"):
+        if not record.strip(b"\0\n"):
+            continue
+        header, _, raw = record.partition(b"\0")
+        sha, parents, committed, author, committer, message = \
+            header.decode(errors="replace").split("\x1f", 5)
+        yield AuditCommit(sha, tuple(parents.split()), int(committed), author, committer,
+                          message.strip(), tuple(_raw_changes(raw, prefix)))
+
+
+def merged_authors(repo: Repo, merge: str) -> list[str]:
+    """Who wrote the commits a merge brought in (its other parents' commits that the first
+    parent did not have), each once, oldest first."""
+    out = repo.git("log", "--reverse", "--format=%an <%ae>", f"{merge}^@", "--not",
+                   f"{merge}^1", check=False)
+    return list(dict.fromkeys(line for line in out.splitlines() if line))
+
+
+def first_parent_times(repo: Repo, rev: str) -> list[tuple[str, int]]:
+    """(commit, committer time) along the first-parent chain of ``rev``, oldest first: one
+    ``git log`` that computes no diffs."""
+    out = repo.git("log", "--first-parent", "--reverse", "--format=%H %ct", rev)
+    return [(sha, int(ct)) for sha, ct in (line.split() for line in out.splitlines())]
+
+
+def all_notes(repo: Repo) -> dict[str, str]:
+    """Every tenantry note: annotated commit -> note text (one ``notes list``, one read)."""
+    listing = repo.git("notes", "--ref", NOTES_REF, "list", check=False)
+    pairs = [line.split() for line in listing.splitlines() if len(line.split()) == 2]
+    if not pairs:
+        return {}
+    with BlobReader(repo) as blobs:
+        texts = dict(blobs.read([note for note, _ in pairs]))
+    return {commit: texts[note].decode(errors="replace") for note, commit in pairs}

@@ -448,7 +448,11 @@ def test_a_failing_change_does_not_stop_the_others_and_the_next_run_converges(
     assert users[f"al@{ACME}"]["skus"] == {"M365-BP", "SUPPORT"}
     assert users[f"BO@{ACME}"]["marker"] is None and users[f"BO@{ACME}"]["skus"] == set()
     (note,) = notes(repo)
-    assert note["failed"] == ["acme/bo/create"] and note["skipped"] == ["acme/bo/assign/EXO-P1"]
+    assert note["counts"] == {"applied": 3, "failed": 1, "skipped": 1}
+    assert note["failures"] == [{"change": "acme/bo/create",
+                                 "message": "the UPN is already taken by another directory "
+                                            "object"}]
+    assert note["skipped"] == ["acme/bo/assign/EXO-P1"]
     # Someone removes the conflicting object; the next run does only what is left.
     sql(repo, "DELETE FROM users WHERE object_id = ?", squatter)
     again = cli("apply", "--auto-approve")
@@ -485,10 +489,12 @@ def test_apply_records_its_outcome_as_a_git_note_on_head(al_and_bo: SpecRepo, cl
     applied(cli)
     head = repo.head()
     (note,) = notes(repo, head)
-    assert set(note) == {"applied_at", "tool_version", "dirty", "tenants", "applied",
-                         "failed", "skipped", "not_planned"}
-    assert (note["applied"], note["failed"], note["skipped"], note["tenants"], note["dirty"],
-            note["not_planned"]) == (5, [], [], ["acme"], False, [])
+    assert set(note) == {"schema", "applied_at", "tool_version", "revision", "dirty",
+                         "tenants", "counts", "failures", "skipped", "not_planned"}
+    assert note["schema"] == "tenantry.apply/1" and note["revision"] == head
+    assert (note["counts"], note["failures"], note["skipped"], note["tenants"], note["dirty"],
+            note["not_planned"]) == ({"applied": 5, "failed": 0, "skipped": 0}, [], [],
+                                     ["acme"], False, [])
     (listed,) = repo.git("notes", "--ref", "refs/notes/tenantry", "list").splitlines()
     assert listed.split()[1] == head  # one note, on the applied commit
     assert "s3cret" not in repo.git("log", "-p", "refs/notes/tenantry")
@@ -498,7 +504,7 @@ def test_apply_records_its_outcome_as_a_git_note_on_head(al_and_bo: SpecRepo, cl
     unmanaged(repo, "acme", f"x@{ACME}")
     sql(repo, "UPDATE users SET display_name = 'Changed' WHERE marker = 'al'")
     applied(cli)
-    assert [n["applied"] for n in notes(repo, head)] == [5, 1]
+    assert [n["counts"]["applied"] for n in notes(repo, head)] == [5, 1]
 
 
 def test_the_note_is_written_even_without_a_git_identity(al_and_bo: SpecRepo,
@@ -506,7 +512,7 @@ def test_the_note_is_written_even_without_a_git_identity(al_and_bo: SpecRepo,
     al_and_bo.git("config", "--unset", "user.name")
     al_and_bo.git("config", "--unset", "user.email")
     applied(cli)  # as on a CI runner whose checkout has no user.name/user.email
-    assert notes(al_and_bo)[0]["applied"] == 5
+    assert notes(al_and_bo)[0]["counts"]["applied"] == 5
 
 
 def test_a_local_directory_path_is_relative_to_the_repository(repo: SpecRepo, cli: Cli) -> None:
@@ -662,7 +668,7 @@ def test_console_script_plan_apply_exit_codes(al_and_bo: SpecRepo) -> None:
     done = run_tenantry("apply", "--auto-approve", cwd=root)
     assert done.code == 0 and "Apply complete: 5 applied" in done.out
     assert run_tenantry("plan", "--detailed-exitcode", cwd=root).code == 0
-    assert notes(al_and_bo)[0]["applied"] == 5
+    assert notes(al_and_bo)[0]["counts"]["applied"] == 5
     bad_shard = run_tenantry("-C", "repo", "plan", "--shard", "0/3", cwd=root.parent)
     assert bad_shard.code == 1 and bad_shard.err.startswith("error: --shard '0/3'")
 

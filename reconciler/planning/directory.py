@@ -5,7 +5,12 @@ The planner sees only ``DirectoryReader``; apply gets a ``Directory``. A provide
 * reads a tenant's users completely or raises ``DirectoryUnavailable`` (an empty or partial
   listing must never look like "everyone was deleted");
 * reports SKUs in tenantry's terms (it maps group DNs / Graph licences back to SKU codes
-  through ``TenantTarget.assign``), and only the attributes it manages;
+  through ``TenantTarget.assign``), and only the attributes it manages; a licence or group
+  that no ``assign`` entry names is reported as its native value (the DN, the
+  skuPartNumber): the planner ignores values outside ``TenantTarget.skus``, and
+  ``tenantry import`` lists them as unmapped instead of dropping them silently;
+* lists unmarked objects of the tenant too (``marker`` None): the planner never changes
+  them, ``import`` reads them, and an ``adopt`` change stamps the marker on one of them;
 * stamps the tenantry user id (its *marker*) on objects it creates and reports it back;
 * applies one tenant's changes in the order given, keeps going past a failure, skips a change
   whose ``depends_on`` failed, and returns exactly one ``ChangeResult`` per change. Batching

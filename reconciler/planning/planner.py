@@ -13,7 +13,7 @@ from reconciler.planning.diff import diff_tenant
 from reconciler.planning.directory import DirectoryReader, TenantTarget
 from reconciler.planning.plan import Plan, TenantPlan
 from reconciler.planning.state import DirectoryObject, TenantSnapshot, UserState
-from reconciler.specs import Specs
+from reconciler.specs import Catalog, Specs
 
 OpenReader = Callable[[str], DirectoryReader]
 
@@ -25,16 +25,22 @@ def target_for(specs: Specs, tenant_id: str, kind: str) -> TenantTarget:
     directory provisions only products with an ``assign`` entry for its kind.
     """
     tenant = specs.tenants[tenant_id]
+    return TenantTarget(tenant=tenant_id, directory=specs.directory_id(tenant_id),
+                        container=tenant.container, domain=tenant.domain,
+                        assign=assign_for(specs.catalog, kind))
+
+
+def assign_for(catalog: Catalog, kind: str) -> dict[str, str]:
+    """SKU code -> what a directory of this kind assigns for it (the products it provisions)."""
     assign: dict[str, str] = {}
-    for sku, product in specs.catalog.products.items():
+    for sku, product in catalog.products.items():
         if kind == "local":
             assign[sku] = sku
         else:
             native = getattr(product.assign, kind, None) if product.assign else None
             if native:
                 assign[sku] = native
-    return TenantTarget(tenant=tenant_id, directory=specs.directory_id(tenant_id),
-                        container=tenant.container, domain=tenant.domain, assign=assign)
+    return assign
 
 
 def desired_users(specs: Specs, tenant_id: str) -> dict[str, UserState]:
@@ -81,13 +87,14 @@ def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> Tenant
         users = desired_users(specs, tenant_id)
         return TenantPlan(tenant=tenant_id, directory=directory_id,
                           provider=specs.directory(tenant_id).provider,
-                          desired_digest=desired_digest(users),
+                          desired_digest=desired_digest(users, adoptions(specs, tenant_id)),
                           actual_digest=None, error=str(exc))
     target = target_for(specs, tenant_id, reader.kind)
     desired = {uid: s.project(reader.attributes, target.skus)
                for uid, s in desired_users(specs, tenant_id).items()}
+    adopt = adoptions(specs, tenant_id)
     base = dict(tenant=tenant_id, directory=directory_id, provider=reader.kind,
-                desired_digest=desired_digest(desired))
+                desired_digest=desired_digest(desired, adopt))
     try:
         snapshot = reader.read_tenant(target)
     except DirectoryUnavailable as exc:
@@ -96,14 +103,21 @@ def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> Tenant
     snapshot = TenantSnapshot(snapshot.tenant, tuple(
         DirectoryObject(o.object_id, o.marker, o.state.project(reader.attributes, target.skus))
         for o in snapshot.objects))
-    changes, warnings = diff_tenant(tenant_id, desired, snapshot)
+    changes, warnings = diff_tenant(tenant_id, desired, snapshot, adopt)
     return TenantPlan(**base, actual_digest=snapshot_digest(snapshot), changes=changes,
                       warnings=warnings)
 
 
-def desired_digest(users: dict[str, UserState]) -> str:
+def adoptions(specs: Specs, tenant_id: str) -> frozenset[str]:
+    """Users whose spec asks to take over an unmarked directory object (``adopt: true``)."""
+    return frozenset(uid for uid, u in specs.tenants[tenant_id].users.items() if u.adopt)
+
+
+def desired_digest(users: dict[str, UserState], adopt: frozenset[str] = frozenset()) -> str:
     """What a saved plan records of the specs it was made from (apply re-checks it)."""
-    return _digest(sorted((uid, asdict(state)) for uid, state in users.items()))
+    state = sorted((uid, asdict(s)) for uid, s in users.items())
+    # Only when set, so the digests of specs without adoptions stay as they were.
+    return _digest([state, sorted(adopt)] if adopt else state)
 
 
 def snapshot_digest(snapshot: TenantSnapshot) -> str:

@@ -306,6 +306,9 @@ class UserSpec(Model):
     enabled: bool = True
     usage_location: Country | None = None
     skus: Annotated[tuple[Sku, ...], AfterValidator(_unique)] = ()
+    # Take over the directory's unmarked object with this UPN (set by 'tenantry import
+    # --adopt'): the next apply stamps the ownership marker on it and changes nothing else.
+    adopt: bool = False
 
 
 class TenantSpec(Model):
