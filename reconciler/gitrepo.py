@@ -133,20 +133,6 @@ def ref_target(repo: Repo, ref: str) -> str | None:
     return out.strip() or None
 
 
-def tree_blob_ids(repo: Repo, commit: str, specs_path: str) -> dict[str, str]:
-    """Every file under the specs folder at ``commit``: path inside the folder -> blob id
-    (one ``ls-tree``; no content is read)."""
-    prefix = specs_path.rstrip("/") + "/" if specs_path not in ("", ".") else ""
-    out = repo.git("ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix or ".")
-    blobs: dict[str, str] = {}
-    for entry in out.split("\0"):
-        meta, _, name = entry.partition("\t")
-        fields = meta.split()
-        if len(fields) == 3 and fields[1] == "blob" and name.startswith(prefix):
-            blobs[name[len(prefix):]] = fields[2]
-    return blobs
-
-
 def write_blob(repo: Repo, data: bytes) -> str:
     proc = _plumb(repo, "hash-object", "-w", "--stdin", input=data)
     if proc.returncode != 0:

@@ -311,14 +311,16 @@ def requests_new(
     user: Annotated[str, typer.Argument(metavar="USER", help="The user id.")],
     by: Annotated[str, typer.Option("--as", metavar="NAME",
                                     help="Who asks (the commit's author).")],
-    upn: Annotated[Optional[str], typer.Option("--upn")] = None,
-    display_name: Annotated[Optional[str], typer.Option("--display-name")] = None,
-    given_name: Annotated[Optional[str], typer.Option("--given-name")] = None,
-    surname: Annotated[Optional[str], typer.Option("--surname")] = None,
-    sku: Annotated[list[str], typer.Option("--sku", help="add-user: a SKU (repeatable).")] = [],
-    add_sku: Annotated[list[str], typer.Option("--add-sku", help="change-skus (repeatable).")]
-    = [],
-    remove_sku: Annotated[list[str], typer.Option("--remove-sku",
+    upn: Annotated[Optional[str], typer.Option("--upn", metavar="UPN")] = None,
+    display_name: Annotated[Optional[str], typer.Option("--display-name", metavar="TEXT")]
+    = None,
+    given_name: Annotated[Optional[str], typer.Option("--given-name", metavar="TEXT")] = None,
+    surname: Annotated[Optional[str], typer.Option("--surname", metavar="TEXT")] = None,
+    sku: Annotated[list[str], typer.Option("--sku", metavar="SKU",
+                                           help="add-user: a SKU (repeatable).")] = [],
+    add_sku: Annotated[list[str], typer.Option("--add-sku", metavar="SKU",
+                                               help="change-skus (repeatable).")] = [],
+    remove_sku: Annotated[list[str], typer.Option("--remove-sku", metavar="SKU",
                                                   help="change-skus (repeatable).")] = [],
     enabled: Annotated[Optional[bool], typer.Option(
         "--enable/--disable", help="set-enabled; add-user: --disable adds it disabled.")]

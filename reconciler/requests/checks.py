@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel
 
 from reconciler.errors import Problem, SpecInvalid
-from reconciler.gitrepo import BlobReader, Repo, tree_blob_ids
+from reconciler.gitrepo import BlobReader, Repo, tree_blobs
 from reconciler.specs import load_specs, parse, tenant_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -61,7 +61,7 @@ class SpecCache:
         self._max = max_models
 
     def files_at(self, repo: Repo, commit: str, specs_rel: str) -> dict[str, bytes]:
-        ids = tree_blob_ids(repo, commit, specs_rel)
+        ids = tree_blobs(repo, commit, specs_rel)
         wanted = sorted({b for b in ids.values() if b not in self._blobs})
         if wanted:
             with BlobReader(repo) as reader:
