@@ -156,9 +156,11 @@ def build(op: str, user: str, values: dict[str, Any]) -> Edit:
             clean[f.name] = _skus(value)
         elif isinstance(value, bool) or value is None:
             clean[f.name] = value
+        elif f.default is MISSING or kind is UpdateUser:
+            # Required text stays text, even empty: the validator says what it must be.
+            clean[f.name] = str(value).strip()
         else:
-            clean[f.name] = _text(str(value)) if kind is not UpdateUser \
-                else str(value).strip()
+            clean[f.name] = _text(str(value))
     try:
         return kind(**clean)
     except TypeError:

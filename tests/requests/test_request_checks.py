@@ -68,3 +68,11 @@ def test_control_characters_in_a_name_are_refused() -> None:
 def test_problems_elsewhere_that_were_already_there_are_not_the_requests() -> None:
     broken = {**FILES, "tenants/northwind.yaml": b"name: Northwind\nusers:\n  Bad: {}\n"}
     assert findings(AddUser("zed", "zed@contoso.example", "Zed"), broken) == []
+
+
+def test_required_text_left_empty_is_the_validators_finding() -> None:
+    from reconciler.requests import build
+    edit = build("add-user", "zed", {"upn": "zed@contoso.example", "display_name": " "})
+    assert edit == AddUser("zed", "zed@contoso.example", "")
+    [found] = findings(edit)
+    assert found.render() == "zed, Display name: Must not be empty"
