@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import MISSING, asdict, dataclass, fields
-from typing import Any, Union
+from typing import Any
 
 from reconciler.errors import UserError
 
@@ -63,7 +63,7 @@ class RemoveUser:
     user: str
 
 
-Edit = Union[AddUser, UpdateUser, SetEnabled, ChangeSkus, RemoveUser]
+Edit = AddUser | UpdateUser | SetEnabled | ChangeSkus | RemoveUser
 
 OPS: dict[str, type[Edit]] = {"add-user": AddUser, "update-user": UpdateUser,
                                "set-enabled": SetEnabled, "change-skus": ChangeSkus,

@@ -30,8 +30,8 @@ def publish(repo: Repo, draft: Draft, requester: Requester, settings: RequestSet
         return Outcome(submitted)
     body = "\n\n".join(part for part in (
         f"Requested by {requester.clean_name} through tenantry self-service.", notes.strip(),
-        f"Branch `{submitted.branch}`, commit {submitted.commit[:12]}, on {base} at "
-        f"{submitted.base[:12]}.") if part)
+        (f"Branch `{submitted.branch}`, commit {submitted.commit[:12]}, on {base} at "
+         f"{submitted.base[:12]}.")) if part)
     try:
         push_ref(repo, forge.remote, submitted.ref)
         opened = open_pull_request(forge, branch=submitted.branch, base=base,

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from reconciler.errors import UserError
 from reconciler.gitrepo import (
     Ident,
-    current_branch,
     RefUpdate,
     Repo,
     commit_blobs,
+    current_branch,
     ref_target,
     refs_under,
     update_refs,

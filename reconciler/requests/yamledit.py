@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import difflib
 import io
-from typing import Any, Sequence
+import itertools
+from collections.abc import Sequence
+from typing import Any
 
 import yaml as pyyaml
 from ruamel.yaml import YAML
@@ -90,7 +92,7 @@ def _dump(yaml: YAML, doc: Any) -> str:
 def _indent_step(text: str) -> int:
     """How far the file indents a nested mapping (2 unless it shows otherwise)."""
     lines = text.splitlines()
-    for line, following in zip(lines, lines[1:]):
+    for line, following in itertools.pairwise(lines):
         if line and not line[0].isspace() and line.rstrip().endswith(":"):
             stripped = following.lstrip(" ")
             step = len(following) - len(stripped)

@@ -93,4 +93,4 @@ def merge(ws: Workspace, *, number: int, settings_file: Path | None, base: str |
 
 
 def _day(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -47,8 +47,8 @@ def test_a_upn_taken_in_another_tenant_does_not_name_that_tenant_or_user() -> No
         "domain: contoso.example\n", "").encode()}
     found = findings(AddUser("zed", "nina@northwind.example", "Zed"), files)
     assert [f.render() for f in found] == [
-        "zed, Sign-in name (UPN): 'nina@northwind.example' is already in use; each sign-in "
-        "name belongs to one user"]
+        ("zed, Sign-in name (UPN): 'nina@northwind.example' is already in use; each sign-in "
+         "name belongs to one user")]
     assert "tenants/" not in found[0].message and "'nina'" not in found[0].message
     assert "tenants/northwind.yaml" in found[0].detail  # engineers still see where
 

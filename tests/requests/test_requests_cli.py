@@ -72,8 +72,8 @@ def test_invalid_requests_write_nothing(repo: SpecRepo, cli: Cli) -> None:
                                           "'M365-XX'; choose one of EXO-P1, M365-BP, SUPPORT")
     assert "nothing was submitted" in result.err
     refused = cli("requests", "new", "contoso", "remove-user", "nobody", "--as", "Jane")
-    assert (refused.code, refused.err) == (1, "error: there is no user 'nobody' in this "
-                                              "tenant\n")
+    assert (refused.code, refused.err) == (1, ("error: there is no user 'nobody' in this "
+                                               "tenant\n"))
     assert cli("requests", "new", "acme", "remove-user", "x", "--as", "J").err == \
         "error: there is no tenant 'acme'\n"
     assert repo.git("for-each-ref") == refs
@@ -83,8 +83,8 @@ def test_invalid_requests_write_nothing(repo: SpecRepo, cli: Cli) -> None:
 def test_check_only_submits_nothing(repo: SpecRepo, cli: Cli) -> None:
     seed(repo)
     result = cli(*ADD_ZED, "--check")
-    assert (result.code, result.out) == (0, "ok: contoso: add user zed (zed@contoso.example) "
-                                            "with M365-BP, SUPPORT (not submitted: --check)\n")
+    assert (result.code, result.out) == (0, ("ok: contoso: add user zed (zed@contoso.example) "
+                                             "with M365-BP, SUPPORT (not submitted: --check)\n"))
     assert repo.git("for-each-ref", "refs/heads/requests/") == ""
 
 
@@ -162,8 +162,8 @@ def test_merge_refuses_a_conflict_and_leaves_main_alone(repo: SpecRepo, cli: Cli
     tip = repo.head()
     refused = cli("requests", "merge", "2")
     assert (refused.code, refused.err) == (
-        1, "error: request #2 conflicts with main in specs/tenants/contoso.yaml; ask for the "
-           "change again on the current specs\n")
+        1, ("error: request #2 conflicts with main in specs/tenants/contoso.yaml; ask for the "
+            "change again on the current specs\n"))
     assert repo.head() == tip and repo.is_clean()
 
 

@@ -3,8 +3,8 @@ through the forge's REST API (a loopback emulator here records the call)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from conftest import Cli, GitRepo, SpecRepo
