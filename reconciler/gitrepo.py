@@ -41,7 +41,12 @@ class Repo:
         return out.strip() or None
 
     def resolve(self, rev: str) -> str:
-        out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+        # User text never reaches git as an option: a leading '-' is refused outright, and
+        # --end-of-options makes git take whatever follows as a revision.
+        if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
+            raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
+        out = self.git("rev-parse", "--verify", "--quiet", "--end-of-options",
+                       f"{rev}^{{commit}}", check=False)
         if not out.strip():
             raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
         return out.strip()
@@ -277,6 +282,79 @@ def configured_ident(repo: Repo) -> Ident | None:
     name, sep, rest = text.partition(" <")
     email = rest.partition(">")[0]
     return Ident(name, email) if proc.returncode == 0 and sep and name and email else None
+
+
+# --- revisions for a long-running reader ---------------------------------------------------
+
+class RevResolver:
+    """Resolves revisions through one long-lived ``git cat-file --batch-check`` process.
+
+    A server resolves ``?rev=`` (default HEAD) on every request; forking ``git rev-parse``
+    each time costs more than the rest of a cached answer. Names go to git on stdin, one per
+    line, so they are never taken as options; git reads refs afresh for every name, so a new
+    commit is seen by the next request.
+    """
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit ``rev`` names, or None (unknown, ambiguous, or not a commit)."""
+        if not rev or any(c in rev for c in "\0\n\r"):
+            return None
+        with self._lock:
+            for attempt in (1, 2):  # a process that died is started again once
+                proc = self._process()
+                assert proc.stdin is not None and proc.stdout is not None
+                try:
+                    proc.stdin.write(f"{rev}^{{commit}}\n".encode())
+                    proc.stdin.flush()
+                    answer = proc.stdout.readline().decode(errors="replace").split()
+                except (BrokenPipeError, OSError):
+                    answer = []
+                if answer or attempt == 2:
+                    break
+                self._stop()
+        if len(answer) == 3 and answer[1] == "commit" and len(answer[0]) == 40:
+            return answer[0]
+        return None
+
+    def _process(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(self._repo.root), "cat-file", "--batch-check"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return self._proc
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+class ServingRepo(Repo):
+    """A ``Repo`` whose ``resolve`` goes through a ``RevResolver`` (for the API server)."""
+
+    _resolver: RevResolver
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        object.__setattr__(self, "_resolver", RevResolver(Repo(root)))
+
+    def resolve(self, rev: str) -> str:
+        if not rev or rev.startswith("-"):
+            raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
+        sha = self._resolver.resolve(rev)
+        if sha is None:
+            raise UserError(f"unknown revision {rev!r}; use a commit, branch or tag")
+        return sha
 
 
 # --- history for billing: one streaming log, one blob reader ------------------------------

@@ -283,6 +283,67 @@ def init(ctx: typer.Context,
     raise typer.Exit(cmd.run(_ws(ctx), target, commit=commit))
 
 
+TokensFile = Annotated[Optional[Path], typer.Option(
+    "--tokens", metavar="FILE",
+    help="The token store (default .tenantry/tokens.sqlite in the spec repository).")]
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS",
+                                      help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", min=1, max=65535,
+                                      help="Port to listen on.")] = 8080,
+    tokens: TokensFile = None,
+    root_path: Annotated[str, typer.Option(
+        "--root-path", metavar="PATH",
+        help="Public path prefix behind a reverse proxy, e.g. /tenantry.")] = "",
+) -> None:
+    """Serve the read API (tenants, billing) for PSA tools, Excel and Power BI."""
+    from tenantry.commands import serve as cmd
+    raise typer.Exit(cmd.run(_ws(ctx), host=host, port=port, tokens=tokens,
+                             root_path=root_path))
+
+
+token_app = typer.Typer(name="token", no_args_is_help=True,
+                        help="Bearer tokens for the read API (tenantry serve).")
+app.add_typer(token_app)
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", metavar="NAME",
+                                      help="Who it is for (many tokens per name).")],
+    scope: Annotated[str, typer.Option("--scope", metavar="all|tenant:ID|reseller:ID",
+                                       help="What it may see.")] = "all",
+    expires: Annotated[Optional[str], typer.Option(
+        "--expires", metavar="DATE", help="Last valid day (UTC), or an ISO date-time.")] = None,
+    tokens: TokensFile = None,
+) -> None:
+    """Create a token and print it once."""
+    from tenantry.commands import token as cmd
+    raise typer.Exit(cmd.create(_ws(ctx), name=name, scope=scope, expires=expires,
+                                tokens=tokens))
+
+
+@token_app.command("list")
+def token_list(ctx: typer.Context, tokens: TokensFile = None) -> None:
+    """List tokens: name, id, scope, created, last used, expiry (never the token)."""
+    from tenantry.commands import token as cmd
+    raise typer.Exit(cmd.list_tokens(_ws(ctx), tokens=tokens))
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context,
+                 ident: Annotated[str, typer.Argument(metavar="ID")],
+                 tokens: TokensFile = None) -> None:
+    """Revoke a token; the server refuses it from the next request."""
+    from tenantry.commands import token as cmd
+    raise typer.Exit(cmd.revoke(_ws(ctx), ident=ident, tokens=tokens))
+
+
 def _choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise UserError(f"{option} {value!r}: use one of {', '.join(allowed)}")

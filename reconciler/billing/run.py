@@ -72,17 +72,49 @@ def resolve(repo: Repo, request: BillRequest) -> Revisions:
 def run_bill(repo: Repo, specs_rel: str, request: BillRequest, cache_dir: Path | None,
              revisions: Revisions | None = None) -> BillReport:
     revs = revisions or resolve(repo, request)
-    rev, sha = revs.label, revs.sha
+    return bill_ledger(repo, load_ledger(repo, specs_rel, revs, cache_dir), request, revs)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Seat history and commercial terms at one revision: what every span of it bills from.
+
+    Building it is the expensive part of a bill (reading history, parsing what is not
+    cached); a long-running reader (the API server) keeps it per revision and bills many
+    spans from it.
+    """
+
+    sha: str
+    specs_rel: str
+    history: History
+    terms: Terms
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.terms.billing.timezone)
+
+
+def load_ledger(repo: Repo, specs_rel: str, revs: Revisions, cache_dir: Path | None, *,
+                parallel: bool = True) -> Ledger:
+    """``parallel``: parse a cold history in forked workers; a process that runs threads
+    (the API server, once it serves) must not fork, and passes False."""
     with gc_paused():
-        commits = list(first_parent_log(repo, sha, specs_rel))
+        commits = list(first_parent_log(repo, revs.sha, specs_rel))
         cache = BlobCache(cache_dir)
-        _parse_missing(repo, commits, cache, cache_dir)
+        _parse_missing(repo, commits, cache, cache_dir, parallel)
         history = build(commits, _lookup(cache))
         with BlobReader(repo) as blobs:
-            terms = _terms(history, blobs, f"{rev}:{specs_rel}")
-    clock = Clock(terms.billing.timezone)
+            terms = _terms(history, blobs, f"{revs.label}:{specs_rel}")
+    return Ledger(revs.sha, specs_rel, history, terms)
+
+
+def bill_ledger(repo: Repo, ledger: Ledger, request: BillRequest, revs: Revisions) -> BillReport:
+    """The report for ``request``'s span, from a ledger loaded at ``revs.sha``."""
+    history, terms, sha = ledger.history, ledger.terms, ledger.sha
+    clock = ledger.clock
     span = _span(request, terms, clock, history, repo, revs.base, sha)
-    return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span, specs_rel))
+    return bill(history, terms, span, clock, sha,
+                _warnings(history, terms, clock, span, ledger.specs_rel))
 
 
 def _check_exclusive(request: BillRequest) -> None:
@@ -130,7 +162,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def _parse_missing(repo: Repo, commits: list[LogCommit], cache: BlobCache,
-                   cache_dir: Path | None) -> None:
+                   cache_dir: Path | None, parallel: bool = True) -> None:
     """Parse every tenant blob not cached yet, on every core for a cold history."""
     wanted: list[str] = []
     seen: set[str] = set()
@@ -143,7 +175,8 @@ def _parse_missing(repo: Repo, commits: list[LogCommit], cache: BlobCache,
     if not wanted:
         return
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(wanted) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+    if not parallel or workers < 2 or len(wanted) < PARALLEL_MIN \
+            or "fork" not in mp.get_all_start_methods():
         for blob, entry in _parse_chunk((repo.root, None, wanted)):
             cache.put(blob, entry)
         return
