@@ -20,8 +20,10 @@ from typing import Any, Callable, TypeVar
 import jinja2
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler import requests as rq
 from reconciler.gitrepo import Repo
@@ -216,6 +218,34 @@ async def blocking(work: Callable[[], T]) -> T:
     return await run_in_threadpool(work)
 
 
+class PageHeaders:
+    """Adds ``SECURITY_HEADERS`` to the pages' responses (a plain ASGI wrapper: the API's
+    requests pass straight through, at no cost)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        root = str(scope.get("root_path", ""))
+        # Servers differ on whether ``path`` includes ``root_path``: accept both.
+        if scope["type"] != "http" or not (path.startswith(root + PREFIX)
+                                           or path.startswith(PREFIX)):
+            await self.app(scope, receive, send)
+            return
+        static = "/static/" in path
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers and not (static and name == "Cache-Control"):
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def install(app: FastAPI, settings: Settings, engine: Engine, tokens: TokenStore,
             requests: rq.RequestSettings | None = None) -> None:
     """Add the pages to the API's app."""
@@ -230,14 +260,7 @@ def install(app: FastAPI, settings: Settings, engine: Engine, tokens: TokenStore
     app.include_router(changes.router)
     app.include_router(history.router)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        if request.url.path.startswith(prefix(request)):
-            for name, value in SECURITY_HEADERS.items():
-                if name != "Cache-Control" or "/static/" not in request.url.path:
-                    response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(PageHeaders)
 
     @app.exception_handler(PageError)
     def page_error(request: Request, exc: PageError) -> Response:

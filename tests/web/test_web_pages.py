@@ -423,3 +423,20 @@ def test_a_resellers_price_is_shown_to_the_reseller_not_to_its_customer(
             expect(support).to_have_text(re.compile(r"SUPPORT\s*0\s*1$"))
             assert "32.85" not in page.content() and "USD" not in page.content()
         context.close()
+
+
+def test_every_page_carries_the_security_headers(browser: Browser, site: Site) -> None:
+    context = signed_in(browser, site, "jane")
+    page = context.new_page()
+    for path in ("/sign-in", "/tenants/contoso", "/tenants/northwind"):
+        response = page.goto(site.url + path)
+        assert response is not None
+        headers = response.headers
+        assert headers["content-security-policy"] == (
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"), path
+        assert (headers["x-frame-options"], headers["x-content-type-options"],
+                headers["cache-control"]) == ("DENY", "nosniff", "no-store"), path
+    api = page.request.get(site.url.removesuffix("/web") + "/healthz")
+    assert api.ok and "content-security-policy" not in api.headers  # the API is untouched
+    context.close()
