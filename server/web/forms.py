@@ -8,7 +8,7 @@ at the base, so two people's requests touch only what each of them changed.
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from reconciler.requests import ChangeSkus, Edit, EditRefused, UpdateUser, build
 from reconciler.specs import TenantSpec

@@ -21,7 +21,6 @@ from server.web.site import (
     require,
     same_site,
     web,
-    who,
 )
 from server.web.views import catalog, search, tenant_view
 
@@ -179,4 +178,4 @@ def _local(request: Request, target: str) -> str:
 
 
 def _when(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -13,9 +13,10 @@ import hashlib
 import logging
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -102,7 +103,7 @@ class Web:
             commit = self.base()
             self.locked(lambda: rq.tree_problems(
                 self.cache.files_at(self.repo, commit, self.specs_rel), cache=self.cache))
-        except Exception:  # noqa: BLE001 - best effort: a request will say what is wrong
+        except Exception:
             log.warning("self-service: the spec cache could not be warmed", exc_info=True)
 
     def locked(self, work: Callable[[], T]) -> T:
@@ -229,8 +230,7 @@ class PageHeaders:
         path = str(scope.get("path", ""))
         root = str(scope.get("root_path", ""))
         # Servers differ on whether ``path`` includes ``root_path``: accept both.
-        if scope["type"] != "http" or not (path.startswith(root + PREFIX)
-                                           or path.startswith(PREFIX)):
+        if scope["type"] != "http" or not path.startswith((root + PREFIX, PREFIX)):
             await self.app(scope, receive, send)
             return
         static = "/static/" in path

@@ -14,15 +14,16 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
 from webhelp import AXE, CHROMIUM, CHROMIUM_ARGS, Site, need_browser, start_site
 
 need_browser()
-from playwright.sync_api import (  # noqa: E402
+from playwright.sync_api import (
     Browser,
     BrowserContext,
     Page,
@@ -332,6 +333,7 @@ def test_two_requests_on_one_tenant_at_once_both_survive(browser: Browser,
 
 def test_a_revoked_token_is_signed_out_on_the_next_page(browser: Browser, site: Site) -> None:
     import subprocess
+
     from conftest import tenantry_script
 
     token = subprocess.run([tenantry_script(), "-C", str(site.repo.root), "token", "create",

@@ -9,15 +9,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from conftest import SpecRepo, tenantry_script, to_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests/requests"))
-from reqhelp import NORTHWIND, Forge, forge_server, seed  # noqa: E402
+from reqhelp import NORTHWIND, Forge, forge_server, seed
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
