@@ -19,6 +19,7 @@ def render(plan: Plan) -> str:
             lines.append(f"  {SYMBOL[change.action]} {headline(change)}")
             lines.extend(f"      {line}" for line in details(change))
         lines.extend(f"  ! warning: {w}" for w in tenant.warnings)
+        lines.extend(f"  ! refused: {b.message}" for b in tenant.blocked)
         lines.append("")
     if not plan.has_changes():
         lines.append("No changes. The directories match the specs.")

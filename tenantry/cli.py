@@ -174,6 +174,22 @@ def bill(
 
 
 @app.command()
+def licences(
+    ctx: typer.Context,
+    tenant: Tenants = [],
+    shard: Shard = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json|csv",
+                                     help="Output format.")] = "table",
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
+                                                  help="Write to FILE.")] = None,
+) -> None:
+    """Seats bought per tenant and SKU (Graph) against seats in the specs."""
+    from tenantry.commands import licences as cmd
+    _choice("--format", fmt, cmd.FORMATS)
+    raise typer.Exit(cmd.run(_ws(ctx), tenants=tenant, shard=shard, fmt=fmt, output=output))
+
+
+@app.command()
 def schema(ctx: typer.Context,
            target: Annotated[Optional[Path], typer.Argument(
                metavar="DIR", help="Where to write them (default: schemas).")] = None) -> None:

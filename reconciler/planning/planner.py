@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Callable, Iterable, Sequence
 
 from reconciler.errors import DirectoryUnavailable, UserError
 from reconciler.planning.diff import diff_tenant
-from reconciler.planning.directory import DirectoryReader, TenantTarget
+from reconciler.planning.directory import ChangeChecker, DirectoryReader, TenantTarget
+from reconciler.planning.fanout import concurrency_of, fan_out
 from reconciler.planning.plan import Plan, TenantPlan
 from reconciler.planning.state import DirectoryObject, TenantSnapshot, UserState
 from reconciler.specs import Catalog, Specs
@@ -73,8 +74,18 @@ def select_tenants(specs: Specs, only: Sequence[str], shard: tuple[int, int] | N
 
 def make_plan(specs: Specs, tenants: Iterable[str], open_reader: OpenReader, *,
               revision: str | None, dirty: bool, tool_version: str) -> Plan:
+    """Plan every tenant; tenants of a directory with ``concurrency`` run side by side."""
+    planned = fan_out(list(tenants), lambda t: plan_tenant(specs, t, open_reader),
+                      specs.directory_id, lambda d: reader_concurrency(open_reader, d))
     return Plan(tool_version=tool_version, revision=revision, dirty=dirty,
-                tenants=tuple(plan_tenant(specs, t, open_reader) for t in tenants))
+                tenants=tuple(planned))
+
+
+def reader_concurrency(open_reader: OpenReader, directory_id: str) -> int:
+    try:
+        return concurrency_of(open_reader(directory_id))
+    except DirectoryUnavailable:
+        return 1  # each of its tenants reports the error itself
 
 
 def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> TenantPlan:
@@ -100,12 +111,14 @@ def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> Tenant
     except DirectoryUnavailable as exc:
         # Never diff against a failed or partial read: that would plan deletes.
         return TenantPlan(**base, actual_digest=None, error=str(exc))
-    snapshot = TenantSnapshot(snapshot.tenant, tuple(
+    snapshot = replace(snapshot, objects=tuple(
         DirectoryObject(o.object_id, o.marker, o.state.project(reader.attributes, target.skus))
         for o in snapshot.objects))
     changes, warnings = diff_tenant(tenant_id, desired, snapshot, adopt)
+    blocked = tuple(reader.check_changes(target, snapshot, changes)) \
+        if isinstance(reader, ChangeChecker) else ()
     return TenantPlan(**base, actual_digest=snapshot_digest(snapshot), changes=changes,
-                      warnings=warnings)
+                      warnings=warnings, blocked=blocked)
 
 
 def adoptions(specs: Specs, tenant_id: str) -> frozenset[str]:

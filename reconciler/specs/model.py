@@ -24,6 +24,11 @@ DOMAIN_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 LDAP_URL_PATTERN = r"^ldaps?://[^\s]+$"
+GRAPH_URL_PATTERN = r"^https?://[^\s/?#]+/?$"  # the service root: tenantry adds /v1.0
+# Where the graph provider keeps its ownership marker: an on-premises extension attribute
+# (1-15) or a directory extension property (extension_<app id without dashes>_<name>).
+GRAPH_MARKER_PATTERN = (r"^(onPremisesExtensionAttributes\.extensionAttribute([1-9]|1[0-5])"
+                        r"|extension_[0-9a-fA-F]{32}_[A-Za-z0-9_]{1,100})$")
 # A ledger account code (Xero allows up to 10 characters).
 ACCOUNT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,9}$"
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
@@ -264,10 +269,41 @@ class LdapDirectory(Model):
 
 
 class GraphDirectory(Model):
+    """Microsoft Entra ID through Microsoft Graph: one customer tenant (``tenant_id``), or a
+    partner app over many (``multi_tenant``: each tenant file's ``container`` is the
+    customer's Entra tenant id). Credentials: the app's client secret or certificate, or a
+    ready bearer token (``token_env``: emulators, tests, tokens fetched by other means)."""
+
     provider: Literal["graph"]
-    tenant_id: Annotated[str, Field(pattern=GUID_PATTERN)]
-    client_id: Annotated[str, Field(pattern=GUID_PATTERN)]
-    client_secret_env: EnvName
+    tenant_id: Annotated[str, Field(pattern=GUID_PATTERN)] | None = None
+    multi_tenant: bool = False
+    client_id: Annotated[str, Field(pattern=GUID_PATTERN)] | None = None
+    client_secret_env: EnvName | None = None
+    certificate_path: Annotated[str, Field(min_length=1)] | None = None
+    certificate_password_env: EnvName | None = None
+    token_env: EnvName | None = None
+    graph_url: Annotated[str, Field(pattern=GRAPH_URL_PATTERN)] = "https://graph.microsoft.com"
+    marker_attribute: Annotated[str, Field(pattern=GRAPH_MARKER_PATTERN)] = \
+        "onPremisesExtensionAttributes.extensionAttribute15"
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+
+    @model_validator(mode="after")
+    def _tenancy_and_credentials(self) -> GraphDirectory:
+        if self.multi_tenant and self.tenant_id is not None:
+            raise _located(("tenant_id",), "a multi_tenant directory takes each customer's "
+                                           "tenant id from its tenant file's 'container'; "
+                                           "remove 'tenant_id'")
+        if not self.multi_tenant and self.tenant_id is None:
+            raise _located((), "missing key 'tenant_id': the Entra tenant id (a GUID), or set "
+                               "'multi_tenant: true' for a partner app over many tenants")
+        if self.token_env is None:
+            if self.client_id is None:
+                raise _located((), "missing key 'client_id': the app registration's "
+                                   "application id (or 'token_env' for a ready token)")
+            if (self.client_secret_env is None) == (self.certificate_path is None):
+                raise _located((), "give one credential: 'client_secret_env' (a variable "
+                                   "holding the client secret) or 'certificate_path'")
+        return self
 
 
 DirectoryConfig = Annotated[Union[LocalDirectory, LdapDirectory, GraphDirectory],
