@@ -8,11 +8,13 @@ commands, which is what GitPython runs underneath anyway.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from reconciler.errors import UserError
 
@@ -92,6 +94,194 @@ def discover(path: Path) -> Repo | None:
     if found.working_tree_dir is None:
         return None
     return Repo(Path(found.working_tree_dir).resolve())
+
+
+# --- change requests: commits and refs written without the work tree or its index ---------
+
+@dataclass(frozen=True)
+class Ident:
+    """Who a commit is by: ``Name <email>`` as git records it."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def env(self, role: str) -> dict[str, str]:
+        return {f"GIT_{role}_NAME": self.name, f"GIT_{role}_EMAIL": self.email}
+
+
+def _plumb(repo: Repo, *args: str, input: bytes | None = None,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git with extra environment (a private index, identities); never raises on exit."""
+    return subprocess.run(["git", "-C", str(repo.root), *args], input=input,
+                          capture_output=True, check=False,
+                          env={**os.environ, **env} if env else None)
+
+
+def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
+    lines = proc.stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else f"exit status {proc.returncode}"
+
+
+def current_branch(repo: Repo) -> str | None:
+    """The branch checked out in the work tree (short name), or None when detached."""
+    out = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip()
+    return out or None
+
+
+def ref_target(repo: Repo, ref: str) -> str | None:
+    """The commit a full ref name points at, or None when there is no such ref."""
+    out = repo.git("rev-parse", "--verify", "--quiet", "--end-of-options",
+                   f"{ref}^{{commit}}", check=False)
+    return out.strip() or None
+
+
+def write_blob(repo: Repo, data: bytes) -> str:
+    proc = _plumb(repo, "hash-object", "-w", "--stdin", input=data)
+    if proc.returncode != 0:
+        raise UserError(f"git hash-object: {_last_line(proc)}")
+    return proc.stdout.decode().strip()
+
+
+def commit_tree(repo: Repo, tree: str, parents: Sequence[str], message: str, *,
+                author: Ident | None = None, committer: Ident | None = None) -> str:
+    """A commit object (no ref moves). Without identities git's own configuration is used."""
+    env = {**(author.env("AUTHOR") if author else {}),
+           **(committer.env("COMMITTER") if committer else {})}
+    args = ["commit-tree", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    proc = _plumb(repo, *args, "-F", "-", input=message.encode(), env=env)
+    if proc.returncode != 0:
+        raise UserError(f"git commit-tree: {_last_line(proc)}")
+    return proc.stdout.decode().strip()
+
+
+def commit_blobs(repo: Repo, parent: str, blobs: Mapping[str, str], message: str, *,
+                 author: Ident, committer: Ident) -> str:
+    """A commit on top of ``parent`` whose tree replaces the files ``blobs`` names (path in
+    the repository -> blob id). Built in a private index file, so the work tree, the real
+    index and every ref stay as they are."""
+    with tempfile.TemporaryDirectory(prefix="tenantry-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        steps: list[tuple[list[str], bytes | None]] = [
+            (["read-tree", parent], None),
+            (["update-index", "--add", "--index-info"],
+             "".join(f"100644 {blob}\t{path}\n" for path, blob in blobs.items()).encode()),
+            (["write-tree"], None)]
+        for args, data in steps:
+            proc = _plumb(repo, *args, input=data, env=env)
+            if proc.returncode != 0:
+                raise UserError(f"git {args[0]}: {_last_line(proc)}")
+        tree = proc.stdout.decode().strip()
+    return commit_tree(repo, tree, [parent], message, author=author, committer=committer)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """Set ``ref`` to ``new`` if it is now at ``old`` (None: only if it does not exist)."""
+
+    ref: str
+    new: str
+    old: str | None = None
+
+
+def update_refs(repo: Repo, updates: Sequence[RefUpdate]) -> str | None:
+    """Move refs in one all-or-nothing transaction, each only from its expected old value
+    (compare-and-swap). Returns None when done, else git's reason (nothing moved)."""
+    lines = ["start"]
+    for u in updates:
+        lines.append(f"update {u.ref} {u.new} {u.old}" if u.old else f"create {u.ref} {u.new}")
+    lines += ["prepare", "commit", ""]
+    proc = _plumb(repo, "update-ref", "--stdin", input="\n".join(lines).encode())
+    return None if proc.returncode == 0 else _last_line(proc)
+
+
+@dataclass(frozen=True)
+class RefCommit:
+    """A ref and the commit it points at, as ``for-each-ref`` lists them."""
+
+    ref: str
+    commit: str
+    parents: tuple[str, ...]
+    author: Ident
+    authored: int  # seconds since the epoch
+    message: str
+
+
+_REF_FORMAT = ("%(refname)%1f%(objectname)%1f%(parent)%1f%(authorname)%1f%(authoremail:trim)"
+               "%1f%(authordate:unix)%1f%(contents)%1e")
+
+
+def refs_under(repo: Repo, prefix: str, *, merged_into: str | None = None) -> list[RefCommit]:
+    """Refs under ``prefix`` (e.g. ``refs/heads/requests/``), optionally only those whose
+    commit is reachable from ``merged_into``."""
+    args = ["for-each-ref", f"--format={_REF_FORMAT}"]
+    if merged_into is not None:
+        args.append(f"--merged={merged_into}")
+    out = repo.git(*args, "--end-of-options", prefix)
+    found = []
+    for record in out.split("\x1e"):
+        fields = record.lstrip("\n").split("\x1f")
+        if len(fields) != 7:
+            continue
+        ref, commit, parents, name, email, when, message = fields
+        found.append(RefCommit(ref, commit, tuple(parents.split()), Ident(name, email),
+                               int(when or 0), message))
+    return found
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    tree: str | None  # the merged tree, or None when it conflicts
+    conflicts: tuple[str, ...]  # paths that conflict
+
+
+def merge_trees(repo: Repo, ours: str, theirs: str) -> MergeResult:
+    """Three-way merge of two commits into a tree object (``git merge-tree --write-tree``):
+    nothing is checked out."""
+    proc = _plumb(repo, "merge-tree", "--write-tree", "-z", "--name-only", "--no-messages",
+                  ours, theirs)
+    if proc.returncode not in (0, 1):
+        raise UserError(f"git merge-tree: {_last_line(proc)}")
+    tree, *rest = proc.stdout.decode(errors="surrogateescape").split("\0")
+    if proc.returncode == 0:
+        return MergeResult(tree.strip(), ())
+    return MergeResult(None, tuple(dict.fromkeys(p for p in rest if p)))
+
+
+def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
+    return _plumb(repo, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
+
+
+def fast_forward_checkout(repo: Repo, commit: str) -> None:
+    """Move the checked-out branch to ``commit`` (a descendant) and its files with it."""
+    proc = _plumb(repo, "merge", "--ff-only", "--quiet", commit)
+    if proc.returncode != 0:
+        raise UserError(f"git merge --ff-only: {_last_line(proc)}")
+
+
+def push_ref(repo: Repo, remote: str, ref: str) -> None:
+    proc = _plumb(repo, "push", "--quiet", "--porcelain", "--end-of-options", remote,
+                  f"{ref}:{ref}", env={"GIT_TERMINAL_PROMPT": "0"})
+    if proc.returncode != 0:
+        raise UserError(f"git push {remote}: {_last_line(proc)}")
+
+
+def diff_text(repo: Repo, old: str, new: str) -> str:
+    """A unified diff between two commits, as a reviewer reads it (no colour, no pager)."""
+    return repo.git("diff", "--no-color", "--no-ext-diff", "--no-renames", old, new, "--")
+
+
+def configured_ident(repo: Repo) -> Ident | None:
+    """The committer git would record here (``user.name``/``user.email``), if configured."""
+    proc = _plumb(repo, "var", "GIT_COMMITTER_IDENT")
+    text = proc.stdout.decode(errors="replace").strip()
+    name, sep, rest = text.partition(" <")
+    email = rest.partition(">")[0]
+    return Ident(name, email) if proc.returncode == 0 and sep and name and email else None
 
 
 # --- revisions for a long-running reader ---------------------------------------------------

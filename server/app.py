@@ -53,6 +53,8 @@ def create_app(settings: Settings, engine: Engine | None = None,
     app.include_router(tenants.router)
     app.include_router(billing.router)
     app.include_router(history.router)
+    from server.web.site import install as install_pages  # the self-service pages (issue 11)
+    install_pages(app, settings, app.state.services.engine, app.state.tokens)
     _errors(app)
 
     @app.get("/healthz", tags=["meta"], summary="Liveness", response_model=Health)
