@@ -22,6 +22,7 @@ from reconciler.specs import DirectoryConfig
 PROVIDERS: dict[str, str] = {
     "local": "providers.local",
     "graph": "providers.graph",
+    "ldap": "providers.ldap",
 }
 
 # Plan and apply work on several tenants at once (reconciler.planning.fanout): opening a

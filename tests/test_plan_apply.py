@@ -682,8 +682,8 @@ def test_console_script_bad_input_exits_1_without_traceback(repo: SpecRepo) -> N
 
 def test_a_directory_that_cannot_be_opened_leaves_only_its_tenants_unplanned(
         repo: SpecRepo, cli: Cli) -> None:
-    # The ldap provider is not in this version: tenants on that directory are reported as
-    # not planned (exit 1) while tenants in the local directory are planned and applied.
+    # The ldap directory's password variable is not set: tenants on that directory are
+    # reported as not planned (exit 1) while tenants in the local directory are planned.
     directories = {"directories": {
         "lab": {"provider": "local"},
         "hosted-ad": {"provider": "ldap", "url": "ldaps://dc1.example.net:636",
@@ -699,7 +699,7 @@ def test_a_directory_that_cannot_be_opened_leaves_only_its_tenants_unplanned(
     result = cli("plan")
     assert result.code == 1
     assert "+ create al" in result.out and "bo" not in result.out.replace("not planned", "")
-    assert "error: beta: directory 'hosted-ad': provider 'ldap' is not available" in result.err
+    assert "error: beta: directory 'hosted-ad': environment variable AD_PASSWORD" in result.err
     applied_result = cli("apply", "--auto-approve")
     assert applied_result.code == 1  # beta was not applied
     (note,) = notes(repo)

@@ -258,6 +258,9 @@ class LocalDirectory(Model):
     path: Annotated[str, Field(min_length=1)] | None = None
 
 
+LDAP_ATTRIBUTE_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{0,127}$"
+
+
 class LdapDirectory(Model):
     provider: Literal["ldap"]
     url: Annotated[str, Field(pattern=LDAP_URL_PATTERN)]
@@ -265,7 +268,22 @@ class LdapDirectory(Model):
     base_dn: Annotated[str, Field(min_length=1)]
     bind_dn: Annotated[str, Field(min_length=1)]
     password_env: EnvName
-    ca_file: str | None = None
+    ca_file: Annotated[str, Field(min_length=1)] | None = None
+    # ldap:// URLs only: upgrade with StartTLS before binding (ldaps:// is TLS from the start).
+    start_tls: bool = False
+    tls_verify: bool = True  # false (labs only) prints a warning on every run
+    page_size: Annotated[int, Field(ge=1, le=100_000)] = 500
+    # The user attribute holding tenantry's ownership marker; default per flavor
+    # (providers/ldap/flavors.py, docs/ldap.md).
+    marker_attribute: Annotated[str, Field(pattern=LDAP_ATTRIBUTE_PATTERN)] | None = None
+    timeout: Annotated[int, Field(ge=1, le=3600)] = 30  # seconds: connect, and each answer
+
+    @model_validator(mode="after")
+    def _tls_once(self) -> LdapDirectory:
+        if self.start_tls and self.url.lower().startswith("ldaps://"):
+            raise _located(("start_tls",), "start_tls applies to ldap:// URLs; an ldaps:// "
+                                           "connection is encrypted from the start")
+        return self
 
 
 class GraphDirectory(Model):
