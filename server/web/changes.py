@@ -30,18 +30,10 @@ async def check(request: Request, tenant: str) -> Response:
     site = web(request)
 
     def work() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
-        view = tenant_view(site, commit, tenant)
-        try:
-            edit = to_edit(form, skus, view.spec)
-            draft = site.locked(lambda: rq.prepare(site.repo, site.specs_rel, commit, tenant,
-                                                   edit, cache=site.cache))
-        except UserError as exc:
-            return _form_again(request, site, signed, view, commit, form, skus, (), str(exc))
-        if not draft.ok:
-            return _form_again(request, site, signed, view, commit, form, skus,
-                               draft.findings, None)
+        prepared = _prepare(request, site, signed, tenant, form, skus)
+        if isinstance(prepared, Response):
+            return prepared
+        view, edit, draft = prepared
         price, pending = price_change(site, draft, signed)
         back = f"{prefix(request)}/tenants/{tenant}" + (
             "/users/new" if edit.user not in view.spec.users else f"/users/{edit.user}")
@@ -59,18 +51,10 @@ async def submit(request: Request, tenant: str) -> Response:
     site = web(request)
 
     def work() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
-        view = tenant_view(site, commit, tenant)
-        try:
-            edit = to_edit(form, skus, view.spec)
-            draft = site.locked(lambda: rq.prepare(site.repo, site.specs_rel, commit, tenant,
-                                                   edit, cache=site.cache))
-        except UserError as exc:
-            return _form_again(request, site, signed, view, commit, form, skus, (), str(exc))
-        if not draft.ok:
-            return _form_again(request, site, signed, view, commit, form, skus,
-                               draft.findings, None)
+        prepared = _prepare(request, site, signed, tenant, form, skus)
+        if isinstance(prepared, Response):
+            return prepared
+        _, _, draft = prepared
         price, _ = price_change(site, draft)
         notes = f"Monthly charge for {tenant}: {price.before} -> {price.after} " \
                 f"{price.currency} ({price.delta})." if price else ""
@@ -81,6 +65,26 @@ async def submit(request: Request, tenant: str) -> Response:
         return RedirectResponse(f"{prefix(request)}/tenants/{tenant}/requests/"
                                 f"{outcome.submitted.number}", 303)
     return await blocking(work)
+
+
+def _prepare(request: Request, site: Web, signed: Who, tenant: str, form: dict[str, str],
+             skus: list[str]) -> Response | tuple[TenantView, rq.Edit, rq.Draft]:
+    """Both posts start alike: the tenant at the tip of the base branch (404 outside the
+    token's scope), the edit carried out and validated. A refused or invalid edit is the
+    form again, as a 422; otherwise the tenant's view, the edit and its draft."""
+    commit = site.base()
+    site.check_tenant(signed, tenant, commit)
+    view = tenant_view(site, commit, tenant)
+    try:
+        edit = to_edit(form, skus, view.spec)
+        draft = site.locked(lambda: rq.prepare(site.repo, site.specs_rel, commit, tenant,
+                                               edit, cache=site.cache))
+    except UserError as exc:
+        return _form_again(request, site, signed, view, commit, form, skus, (), str(exc))
+    if not draft.ok:
+        return _form_again(request, site, signed, view, commit, form, skus,
+                           draft.findings, None)
+    return view, edit, draft
 
 
 def _form_again(request: Request, site: Web, signed: Who, view: TenantView, commit: str,
