@@ -17,6 +17,7 @@ import secrets
 import string
 import threading
 from pathlib import Path
+from typing import Sequence
 
 from reconciler.errors import UserError
 
@@ -58,10 +59,19 @@ class NewPasswords:
         self.written = 0
 
     def record(self, *, directory: str, tenant: str, user: str, upn: str, password: str) -> None:
-        row = (dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), directory,
-               tenant, user, upn, password)
+        self.record_many(directory=directory, tenant=tenant, accounts=[(user, upn, password)])
+
+    def record_many(self, *, directory: str, tenant: str,
+                    accounts: Sequence[tuple[str, str, str]]) -> None:
+        """``record`` for several accounts (user, upn, password) of one tenant at once: one
+        write and one fsync, where a row each costs milliseconds (100,000 creates: minutes)."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(row)
+        writer = csv.writer(buffer, lineterminator="\n")
+        for user, upn, password in accounts:
+            writer.writerow((now, directory, tenant, user, upn, password))
+        if not accounts:
+            return
         with self._lock:
             fd = self._open()
             try:
@@ -69,7 +79,7 @@ class NewPasswords:
                 os.fsync(fd)  # the only copy of a password must not sit in a page cache
             finally:
                 os.close(fd)
-            self.written += 1
+            self.written += len(accounts)
 
     def _open(self) -> int:
         try:

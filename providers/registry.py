@@ -7,6 +7,7 @@ client (msgraph-sdk alone takes seconds to import).
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +21,13 @@ from reconciler.specs import DirectoryConfig
 
 PROVIDERS: dict[str, str] = {
     "local": "providers.local",
+    "graph": "providers.graph",
+    "ldap": "providers.ldap",
 }
+
+# Plan and apply work on several tenants at once (reconciler.planning.fanout): opening a
+# directory and creating the passwords sink happen once, whichever thread asks first.
+_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,10 @@ class Context:
     new_passwords: NewPasswords | None = None
 
     def passwords(self) -> NewPasswords:
-        if self.new_passwords is None:
-            object.__setattr__(self, "new_passwords", NewPasswords(self.root / DEFAULT_PASSWORDS))
+        with _LOCK:
+            if self.new_passwords is None:
+                object.__setattr__(self, "new_passwords",
+                                   NewPasswords(self.root / DEFAULT_PASSWORDS))
         assert self.new_passwords is not None
         return self.new_passwords
 
@@ -64,9 +73,10 @@ class DirectoryPool:
         self._open: dict[str, Directory] = {}
 
     def __call__(self, name: str) -> Directory:
-        if name not in self._open:
-            self._open[name] = open_directory(name, self._configs[name], self._context)
-        return self._open[name]
+        with _LOCK:
+            if name not in self._open:
+                self._open[name] = open_directory(name, self._configs[name], self._context)
+            return self._open[name]
 
     def close(self) -> None:
         for directory in self._open.values():

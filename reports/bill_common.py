@@ -9,6 +9,9 @@ from reconciler.billing.money import fmt
 from reconciler.billing.report import BillReport, Line, Quantity, SpanInfo, Statement
 
 SHORT_SHA = 12
+# "Seats" in reports: one per user and SKU (SPEC §1), so 6 users can hold 14 seats.
+SEATS_NOTE = ("Users: people billed. Seats: user × SKU pairs billed; one user with two SKUs "
+              "is two seats.")
 NO_AMOUNT = "—"  # peak mode: seat lines carry no amount
 
 
@@ -59,6 +62,30 @@ def quantities_by_tenant(report: BillReport) -> dict[str, list[Quantity]]:
 def products(report: BillReport) -> dict[str, str]:
     """SKU -> product name, as the lines carry it ("" when not in the catalog)."""
     return {line.sku: line.product for line in report.lines}
+
+
+def quantity_note(report: BillReport) -> str:
+    """What the Quantity column means for this report's proration."""
+    if report.proration == "daily":
+        days = report.span.days
+        return (f"Quantity: billable seat-days ÷ {days} day{'' if days == 1 else 's'} in the "
+                "span (daily proration), i.e. seats held for the whole span: 1.5000 is one "
+                "seat all span and one for half of it.")
+    if report.proration == "snapshot":
+        return "Quantity: seats held at the end of the span's last day (snapshot proration)."
+    return "Quantity: the most seats held at the same moment in the span (peak proration)."
+
+
+STATEMENT_NOTE = (
+    "Each statement amount is the rate times that seat's exact list amount, rounded once "
+    "(half up); a statement is the sum of its lines. A line can therefore differ by a cent "
+    "from the rate times its rounded list amount, and a statement from the rate times the "
+    "sum of its list column.")
+
+
+def percent(value: Decimal) -> str:
+    """``15`` for 15, ``12.5`` for 12.50: a rate as people write it."""
+    return format(value.normalize(), "f")
 
 
 def statement_verb(statement: Statement) -> str:

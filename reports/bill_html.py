@@ -34,8 +34,11 @@ from . import TEMPLATES_ENV
 from .bill_common import (
     lines_by_tenant,
     money,
+    STATEMENT_NOTE,
+    percent,
     products,
     quantities_by_tenant,
+    quantity_note,
     short,
     span_label,
     statement_verb,
@@ -50,6 +53,7 @@ BUILTIN = Path(__file__).parent / "templates"
 LABEL_WIDTH, BAR_WIDTH, AMOUNT_WIDTH = 200, 360, 120
 ROW, BAR_HEIGHT, PAD = 24, 16, 8
 LABEL_CHARS = 30
+SMALL_ROWS = 15  # a table this short moves to the next page whole rather than split
 
 
 def environment() -> Environment:
@@ -109,7 +113,25 @@ def context(report: BillReport) -> dict[str, Any]:
         "not_billable": [_line(x, p) for x in report.lines if not x.billable],
         "warnings": list(report.warnings),
         "chart": chart(report),
+        "small_rows": SMALL_ROWS,
+        "quantity_note": quantity_note(report),
+        "statement_note": STATEMENT_NOTE,
+        "statement_details": _statement_details(report),
     }
+
+
+def _statement_details(report: BillReport) -> list[dict[str, Any]]:
+    """Per reseller statement, the lines it sums (a commission can be checked by hand)."""
+    p = report.minor_units
+    lines: dict[str, list[dict[str, str]]] = {}
+    for x in report.statement_lines:
+        lines.setdefault(x.reseller, []).append({
+            "tenant": x.tenant, "user": x.user, "sku": x.sku,
+            "list_amount": money(x.list_amount, p), "rate": percent(x.rate),
+            "amount": money(x.amount, p)})
+    return [{"reseller": s.reseller, "name": s.name, "verb": statement_verb(s),
+             "amount": money(s.amount, p), "lines": lines[s.reseller]}
+            for s in report.statements if s.reseller in lines]
 
 
 def _line(line: Line, places: int) -> dict[str, Any]:
@@ -118,6 +140,9 @@ def _line(line: Line, places: int) -> dict[str, Any]:
             "days": line.days, "billable_days": line.billable_days,
             "amount": money(line.amount, places), "reasons": "; ".join(line.reasons),
             "bill_to": line.bill_to, "changed_by": line.changed_by,
+            # The column people read: who (name, without the address) and which commit;
+            # the full author and sha are in the cell's title.
+            "author": line.changed_by.split(" <", 1)[0], "commit_7": line.commit[:7],
             "commit": line.commit, "short_commit": short(line.commit)}
 
 

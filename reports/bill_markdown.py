@@ -9,13 +9,16 @@ name cannot break a table or inject HTML or links.
 
 from __future__ import annotations
 
-from reconciler.billing.report import BillReport, Customer, Line, Quantity
+from reconciler.billing.report import BillReport, Customer, Line, Quantity, StatementLine
 
 from .bill_common import (
+    STATEMENT_NOTE,
     lines_by_tenant,
+    percent,
     money,
     products,
     quantities_by_tenant,
+    quantity_note,
     short,
     span_label,
     statement_verb,
@@ -55,10 +58,11 @@ def render(report: BillReport) -> str:
         out += [f"| `{s.reseller}` | {esc(s.name)} | {s.mode} | {money(s.amount, p)} | "
                 f"{statement_verb(s)} |" for s in report.statements]
         out.append("")
+        out += _statement_lines(report)
     lines, quantities = lines_by_tenant(report), quantities_by_tenant(report)
     names = products(report)
     if report.customers:
-        out += ["### Customers", ""]
+        out += ["### Customers", "", esc(quantity_note(report)), ""]
     invoiced = {i.bill_to for i in report.invoices}
     for customer in report.customers:
         out += _customer(report, customer, lines.get(customer.tenant, []),
@@ -76,6 +80,30 @@ def render(report: BillReport) -> str:
         out += [f"- :warning: {esc(w)}" for w in report.warnings]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _statement_lines(report: BillReport) -> list[str]:
+    """What each statement sums, folded: a commission can be checked line by line."""
+    p, cur = report.minor_units, report.currency
+    grouped: dict[str, list[StatementLine]] = {}
+    for x in report.statement_lines:
+        grouped.setdefault(x.reseller, []).append(x)
+    out: list[str] = []
+    for s in report.statements:
+        lines = grouped.get(s.reseller)
+        if not lines:
+            continue
+        out += [f"<details><summary>Statement lines: {esc(s.name)} (`{s.reseller}`), "
+                f"{statement_verb(s)} {money(s.amount, p)} {cur}</summary>", "",
+                f"| Tenant | User | SKU | List ({cur}) | Rate | Amount ({cur}) |",
+                "|---|---|---|---:|---:|---:|"]
+        out += [f"| `{x.tenant}` | {f'`{x.user}`' if x.user else '—'} | `{x.sku}` | "
+                f"{money(x.list_amount, p)} | {percent(x.rate)}% | {money(x.amount, p)} |"
+                for x in lines]
+        out += ["", "</details>", ""]
+    if out:
+        out += [esc(STATEMENT_NOTE), ""]
+    return out
 
 
 def _customer(report: BillReport, customer: Customer, lines: list[Line],

@@ -16,13 +16,13 @@ from rich.text import Text
 
 from reconciler.billing.report import BillReport
 
-from .bill_common import lines_by_tenant, money, short, span_label, statement_verb
+from .bill_common import SEATS_NOTE, lines_by_tenant, money, short, span_label, statement_verb
 from .safe_text import terminal_text
 
 WIDTH = 100
 
 
-def render(report: BillReport, *, color: bool = False) -> str:
+def render(report: BillReport, *, color: bool = False, show_unbillable: bool = False) -> str:
     buffer = io.StringIO()
     # _environ={}: COLUMNS, NO_COLOR, FORCE_COLOR, TERM... must not change the output.
     console = Console(file=buffer, width=WIDTH, force_terminal=color,
@@ -38,13 +38,15 @@ def render(report: BillReport, *, color: bool = False) -> str:
 
     grouped = lines_by_tenant(report)
     if report.customers:
-        table = _table("Customers", ("Tenant", "Name", "Bill to", "Seats", "Amount"))
+        table = _table("Customers", ("Tenant", "Name", "Bill to", "Users", "Seats", "Amount"))
         for c in report.customers:
-            seats = sum(1 for line in grouped.get(c.tenant, []) if line.billable)
-            table.add_row(_text(c.tenant), _text(c.name), _text(c.bill_to), Text(str(seats)),
-                          Text(money(c.amount, places)))
+            billed = [line for line in grouped.get(c.tenant, []) if line.billable]
+            table.add_row(_text(c.tenant), _text(c.name), _text(c.bill_to),
+                          Text(str(len({line.user for line in billed}))),
+                          Text(str(len(billed))), Text(money(c.amount, places)))
         console.print()
         console.print(table)
+        console.print(Text(SEATS_NOTE, style="dim"))
     if report.invoices:
         table = _table("Invoices", ("Bill to", "Name", "Kind", "Amount"))
         for i in report.invoices:
@@ -63,10 +65,18 @@ def render(report: BillReport, *, color: bool = False) -> str:
     invoices = len(report.invoices)
     console.print(Text(f"\nTotal {money(report.total, places)} {currency} "
                        f"({invoices} invoice{'' if invoices == 1 else 's'})", style="bold"))
-    skipped = sum(1 for line in report.lines if not line.billable)
-    if skipped:
-        console.print(Text(f"{skipped} seat line{'' if skipped == 1 else 's'} not billable "
-                           "(reasons: --format markdown, html, csv or xlsx)"))
+    skipped = [line for line in report.lines if not line.billable]
+    if skipped and show_unbillable:
+        table = _table("Not billable", ("Tenant", "User", "SKU", "Days", "Reasons"))
+        for x in skipped:
+            table.add_row(_text(x.tenant), _text(x.user), _text(x.sku), Text(str(x.days)),
+                          _text("; ".join(x.reasons) or "—"))
+        console.print()
+        console.print(table)
+    elif skipped:
+        count = len(skipped)
+        console.print(Text(f"{count} seat line{'' if count == 1 else 's'} not billable; "
+                           "list them with their reasons: --show-unbillable"))
     for warning in report.warnings:
         console.print(_text(f"warning: {warning}", style="yellow"))
     text = buffer.getvalue()
@@ -83,7 +93,7 @@ def _table(title: str, headers: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
                   header_style="bold", pad_edge=False, show_edge=False)
     for header in headers:
-        numeric = header in ("Seats", "Amount")
+        numeric = header in ("Users", "Seats", "Days", "Amount")
         table.add_column(header, justify="right" if numeric else "left",
                          no_wrap=numeric, overflow="fold")
     return table

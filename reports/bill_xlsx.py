@@ -1,6 +1,8 @@
 """The bill as an Excel workbook (bytes), for finance teams.
 
-Sheets: Summary, Invoices, Customers, Lines, Statements, Quantities. Amounts are real
+Sheets: Summary, Invoices (with a total row), Customers, Lines, Statements, Statement
+lines (what each statement sums), Quantities. Every sheet prints landscape, fitted to one
+page's width, with its header row repeated on each page. Amounts are real
 numbers with a currency format at the currency's minor units (``#,##0.00 "NZD"``,
 ``#,##0 "JPY"``); the span's dates are real dates; each table sheet has a frozen header
 row, an autofilter and column widths that fit. Text from specs is stored as text, never as
@@ -26,13 +28,19 @@ from openpyxl.writer.excel import ExcelWriter
 from reconciler.billing.money import fmt
 from reconciler.billing.report import BillReport
 
-from .bill_common import products
+from .bill_common import SEATS_NOTE, products, quantity_note
 from .safe_text import sheet_text
 
 Value = str | int | bool | Decimal | dt.date | None
 DATE_FORMAT = "yyyy-mm-dd"
+# LibreOffice shows a boolean without a format as 1 and 0; this reads TRUE and FALSE anywhere.
+BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'
 MIN_WIDTH, MAX_WIDTH = 8, 60
-HEADER_FONT = Font(bold=True)
+# Named, so that every spreadsheet shows the header in the body's font (an unnamed bold
+# font falls back to the application's default, a serif in LibreOffice).
+FONT_NAME = "Calibri"
+HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True)
+TOTAL_FONT = Font(name=FONT_NAME, size=11, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
 
@@ -57,17 +65,24 @@ def render(report: BillReport) -> bytes:
         ["Invoices", len(report.invoices)], ["Customers", len(report.customers)],
         ["Seat lines", len(report.lines)],
     ]
+    summary += [["Quantity", quantity_note(report)], ["Seats", SEATS_NOTE]]
     summary += [["Warning", w] for w in report.warnings]
     ws = _sheet(wb, "Summary", ("Field", "Value"), summary, {}, autofilter=False)
     for label, value in ws.iter_rows(min_row=2, max_col=2):
         if label.value == "Total":
             value.number_format = money
 
-    _sheet(wb, "Invoices", ("Bill to", "Name", "Kind", "Amount"),
-           [[i.bill_to, i.name, i.kind, i.amount] for i in report.invoices], {4: money})
+    invoices = _sheet(wb, "Invoices", ("Bill to", "Name", "Kind", "Amount"),
+                      [[i.bill_to, i.name, i.kind, i.amount] for i in report.invoices],
+                      {4: money})
+    # The total below the filtered range, so sorting or filtering never moves it.
+    invoices.append(["Total", None, None, report.total])
+    for cell in invoices[invoices.max_row]:
+        cell.font = TOTAL_FONT
+    invoices.cell(row=invoices.max_row, column=4).number_format = money
     _sheet(wb, "Customers", ("Tenant", "Name", "Bill to", "Amount"),
            [[c.tenant, c.name, c.bill_to, c.amount] for c in report.customers], {4: money})
-    _sheet(wb, "Lines",
+    lines = _sheet(wb, "Lines",
            ("Tenant", "Tenant name", "User", "UPN", "Display name", "SKU", "Product", "Days",
             "Billable days", "Amount", "Currency", "Billable", "Reasons", "Bill to",
             "Changed by", "Commit"),
@@ -75,8 +90,15 @@ def render(report: BillReport) -> bytes:
              x.billable_days, x.amount, cur, x.billable, "; ".join(x.reasons), x.bill_to,
              x.changed_by, x.commit] for x in report.lines],
            {8: "0", 9: "0", 10: money})
+    for (currency_cell,) in lines.iter_rows(min_row=2, min_col=11, max_col=11):
+        # Centred: next to the right-aligned amounts, a left-aligned code reads "NZDNZD".
+        currency_cell.alignment = Alignment(horizontal="center")
     _sheet(wb, "Statements", ("Reseller", "Name", "Mode", "Amount"),
            [[s.reseller, s.name, s.mode, s.amount] for s in report.statements], {4: money})
+    _sheet(wb, "Statement lines",
+           ("Reseller", "Tenant", "User", "SKU", "List amount", "Rate %", "Amount"),
+           [[x.reseller, x.tenant, x.user, x.sku, x.list_amount, x.rate, x.amount]
+            for x in report.statement_lines], {5: money, 6: "0.####", 7: money})
     names = products(report)
     quantity = "0.0000" if report.proration == "daily" else "0"
     _sheet(wb, "Quantities", ("Tenant", "SKU", "Product", "Quantity", "Amount"),
@@ -105,7 +127,9 @@ def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequ
                 cell.data_type = "s"  # never a formula or an error code, whatever it says
             else:
                 cell.value = value
-            if isinstance(value, dt.date):
+            if isinstance(value, bool):
+                cell.number_format = BOOL_FORMAT
+            elif isinstance(value, dt.date):
                 cell.number_format = DATE_FORMAT
             elif c in formats and value is not None:
                 cell.number_format = formats[c]
@@ -118,6 +142,12 @@ def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequ
     ws.freeze_panes = "A2"
     if autofilter:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    # Printed: landscape, every column on one page's width, the header row on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     return ws
 
 
@@ -133,7 +163,8 @@ def _shown_width(value: Value, number_format: str | None) -> int:
         places = len(number_format.split('"')[0].partition(".")[2].strip())
         text = f"{Decimal(fmt(value, places)):,.{places}f}"
         suffix = number_format.partition('"')[2].rstrip('"')
-        return len(text) + (len(suffix) + 1 if suffix else 0)
+        # + 2: room between a right-aligned amount and the next column's text.
+        return len(text) + (len(suffix) + 1 if suffix else 0) + 2
     text = str(value)
     return max((len(part) for part in text.split("\n")), default=0) + 1
 

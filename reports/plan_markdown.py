@@ -34,6 +34,7 @@ def render(plan: Plan) -> str:
         elif tenant.changes:
             out += body
         out += [f"- :warning: {_esc(w)}" for w in tenant.warnings]
+        out += [f"- :no_entry: **Refused:** {_esc(b.message)}" for b in tenant.blocked]
         out.append("")
     out.append(f"**{summary(plan)}**")
     text = "\n".join(out) + "\n"

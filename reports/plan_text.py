@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reconciler.planning.plan import Plan
 
-from .plan_view import SYMBOL, details, headline, summary
+from .plan_view import SYMBOL, details, headline, summary, where
 
 MAX_CHANGES = 1000
 
@@ -30,7 +30,7 @@ def render(plan: Plan, *, limit: int | None = None) -> str:
         tenants_cut += bool(hidden)
         if not (shown or tenant.warnings or tenant.error):
             continue
-        lines.append(f"tenant {tenant.tenant} (directory {tenant.directory}, {tenant.provider})")
+        lines.append(f"tenant {tenant.tenant} ({where(tenant.directory, tenant.provider)})")
         if tenant.error:
             lines.append(f"  ! not planned: {tenant.error}")
         for change in shown:
@@ -39,11 +39,12 @@ def render(plan: Plan, *, limit: int | None = None) -> str:
         if hidden:
             lines.append(f"  … {hidden:,} more {_changes(hidden)} to this tenant not shown")
         lines.extend(f"  ! warning: {w}" for w in tenant.warnings)
+        lines.extend(f"  ! refused: {b.message}" for b in tenant.blocked)
         lines.append("")
     if left_out:
         total = sum(len(t.changes) for t in plan.tenants)
-        where = f"{tenants_cut:,} {'tenant' if tenants_cut == 1 else 'tenants'}"
-        lines.append(f"… {left_out:,} of {total:,} changes (in {where}) were left out of the "
+        spread = f"{tenants_cut:,} {'tenant' if tenants_cut == 1 else 'tenants'}"
+        lines.append(f"… {left_out:,} of {total:,} changes (in {spread}) were left out of the "
                      "screen; see every change with --format json, or save the plan with "
                      "--out FILE")
         lines.append("")

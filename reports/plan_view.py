@@ -48,6 +48,13 @@ def fmt(value: Value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def where(directory: str, provider: str) -> str:
+    """``local directory`` when the directory is named after its kind, else
+    ``directory hosted-ad (ldap)``."""
+    return f"{provider} directory" if directory == provider \
+        else f"directory {directory} ({provider})"
+
+
 def summary(plan: Plan) -> str:
     counts = plan.counts()
     # Users, not changes: a user renamed and disabled is one user to update.
@@ -56,5 +63,6 @@ def summary(plan: Plan) -> str:
         if counts["update"] or counts["enable"] or counts["disable"] else set()
     adopt = f"{counts['adopt']} to adopt, " if counts["adopt"] else ""
     return (f"Plan: {adopt}{counts['create']} to create, {len(updated)} to update, "
-            f"{counts['delete']} to delete; {counts['assign']} SKUs to assign, "
+            f"{counts['delete']} to delete; {counts['assign']} "
+            f"SKU{'' if counts['assign'] == 1 else 's'} to assign, "
             f"{counts['remove']} to remove.")

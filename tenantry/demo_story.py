@@ -54,6 +54,12 @@ def _catalog(docs: Docs, today: dt.date) -> None:
         "currency": "NZD", "timezone": "Pacific/Auckland", "close_day": 25,
         "proration": "daily",
         "rules": [{"name": "admin accounts", "users": ["admin*@*", "*.admin@*"]}],
+        "issuer": {"name": "Harbour Managed Services Ltd",
+                   "address": ["Level 4, 12 Customs Street East", "Auckland 1010",
+                               "New Zealand"],
+                   "tax_number": "123-456-789", "email": "accounts@harbour-msp.example"},
+        "tax": {"name": "GST", "rate": 15},
+        "xero": {"tax_type": "15% GST on Income"},
     }
     docs["tenants/contoso.yaml"] = {
         "name": "Contoso Ltd", "domain": "contoso.example", "usage_location": "NZ",

@@ -16,6 +16,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import reconciler
@@ -30,8 +31,13 @@ DISABLE_ENV = "TENANTRY_NO_CACHE"
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
     """Hash of the billing engine's and renderers' sources (and templates)."""
+    return source_fingerprint(reconciler, reports)
+
+
+def source_fingerprint(*packages: ModuleType) -> str:
+    """Hash of the version and the sources (and templates) of ``packages``."""
     digest = hashlib.sha256(__version__.encode())
-    for package in (reconciler, reports):
+    for package in packages:
         root = Path(package.__file__ or "").parent
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".j2") and path.is_file():

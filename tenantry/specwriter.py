@@ -47,3 +47,9 @@ def dump(document: dict[str, Any]) -> str:
     buffer = io.StringIO()
     yaml.dump(_convert(document), buffer)
     return buffer.getvalue()
+
+
+def convert(value: Any) -> Any:
+    """Plain data as ruamel nodes in the hand-written layout (inline SKU lists), for
+    inserting into a document loaded in round-trip mode."""
+    return _convert(value)

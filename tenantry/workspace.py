@@ -52,6 +52,11 @@ class Workspace:
             return None
         return self.repo.root / CACHE
 
+    def require_specs_dir(self) -> None:
+        """Refuse a missing spec folder with the same words as ``validate``."""
+        if not self.specs_dir.is_dir():
+            read_tree(self.specs_dir)  # raises "specs folder ... not found; ..."
+
     def load(self) -> Specs:
         # Unchanged tenant files come from the parse cache bill keeps too (by content). The
         # specs stay alive until the command ends: frozen, the collector never walks them.

@@ -36,6 +36,9 @@ import yaml
 
 from tenantry.cli import main
 
+# Real OpenLDAP and Samba AD servers for the ldap provider's tests (tests/ldap_fixtures.py).
+pytest_plugins = ["ldap_fixtures"]
+
 AUTHOR = "Test Author <author@example.net>"
 DEFAULT_BRANCH = "main"
 DIRECTORY_FILE = ".tenantry/directory.sqlite"

@@ -24,8 +24,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,8 +106,6 @@ class Run:
     code: int
     stdout: str
     stderr: str
-    seconds: float
-    max_rss_kib: int
 
 
 def tenantry_command() -> list[str]:
@@ -122,31 +118,19 @@ def tenantry_command() -> list[str]:
 
 def run_cli(tmp: Path, work: Path, *args: str, timeout: float = 60) -> Run:
     """Run ``tenantry -C work <args>`` from an empty cwd with a private HOME."""
-    cwd, home, logs = tmp / "cwd", tmp / "home", tmp / "logs"
-    for folder in (cwd, home, logs):
+    cwd, home = tmp / "cwd", tmp / "home"
+    for folder in (cwd, home):
         folder.mkdir(exist_ok=True)
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("TENANTRY", "GIT_"))}
     env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1", NO_COLOR="1", LC_ALL="C.UTF-8")
-    out_path, err_path = logs / "stdout", logs / "stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen([*tenantry_command(), "-C", str(work), *args], cwd=cwd,
-                                env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        # wait4 rather than wait: it reports this child's own peak memory.
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        seconds = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    if seconds >= timeout:
+    try:
+        proc = subprocess.run([*tenantry_command(), "-C", str(work), *args], cwd=cwd, env=env,
+                              capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout)
+    except subprocess.TimeoutExpired:
         pytest.fail(f"tenantry {' '.join(args)} did not finish within {timeout}s")
-    return Run(proc.returncode, out_path.read_text(encoding="utf-8", errors="replace"),
-               err_path.read_text(encoding="utf-8", errors="replace"), seconds,
-               usage.ru_maxrss)
+    return Run(proc.returncode, proc.stdout.decode("utf-8", errors="replace"),
+               proc.stderr.decode("utf-8", errors="replace"))
 
 
 def validate(tmp: Path, work: Path, *, timeout: float = 60) -> Run:
@@ -229,18 +213,6 @@ def test_bad_spec(name: str, tmp_path: Path) -> None:
 
 # --- generated at test time ------------------------------------------------------------------
 
-def assert_fast(run: Run, budget: float, tmp: Path) -> None:
-    """``run`` took under ``budget`` seconds, or, on a loaded machine (parallel tests, slow
-    CI), no longer than twice a plain validate of the small base tree timed right now."""
-    if run.seconds < budget:
-        return
-    base_tmp = tmp / "baseline"
-    base_tmp.mkdir()
-    baseline = validate(base_tmp, build_tree(base_tmp)).seconds
-    assert run.seconds < 2 * baseline, \
-        f"took {run.seconds:.2f}s (budget {budget}s; a plain validate took {baseline:.2f}s)"
-
-
 def test_file_over_the_size_limit_is_refused_at_once(tmp_path: Path) -> None:
     work = build_tree(tmp_path)
     user = ("  u{n}:\n    upn: u{n}@huge.example\n    display_name: User {n}\n"
@@ -251,11 +223,14 @@ def test_file_over_the_size_limit_is_refused_at_once(tmp_path: Path) -> None:
         chunks.append(user.format(n=n))
         size += len(chunks[-1])
         n += 1
+    # A duplicate key past the limit: had the file been parsed at all, that error would be
+    # reported too. Only the size error proves it was refused before parsing (a structural
+    # check, not a timing one: timings belong in bench/).
+    chunks.append(user.format(n=0))
     (work / "specs/tenants/huge.yaml").write_text("".join(chunks), encoding="utf-8")
     assert size > yamlsafe.MAX_FILE_BYTES
     run = validate(tmp_path, work)
     problems = problem_lines(run)
-    assert_fast(run, 2.0, tmp_path)
     assert [m.group(0) for m in problems] == [
         ("specs/tenants/huge.yaml: error: file is larger than 5,242,880 bytes, the limit for "
          "one spec file; split the tenant or trim the file")]
@@ -278,11 +253,15 @@ def test_alias_bomb_fails_fast(tmp_path: Path, levels: int, width: int) -> None:
     lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
     work = build_tree(tmp_path)
+    # A duplicate key after the bomb: had the document been composed (and the aliases
+    # expanded), that error would be reported too. Only the alias error at the first alias
+    # proves the file was refused before any expansion. This is a structural check; the
+    # time and peak memory of hostile inputs are measured in bench/hostile_input.py, since a
+    # child's peak RSS on Linux includes the forking pytest worker's and timings flake.
+    lines.append("l0: again")
     (work / "specs/tenants/northwind.yaml").write_text("\n".join(lines) + "\n")
     run = validate(tmp_path, work)
     problems = problem_lines(run)
-    assert_fast(run, 3.0, tmp_path)
-    assert run.max_rss_kib < 200 * 1024, f"peak memory {run.max_rss_kib // 1024} MiB"
     assert [m.group(0) for m in problems] == [
         ("specs/tenants/northwind.yaml:2:10: error: aliases ('*l0') and anchors are not "
          "allowed in specs; write the value out")]
@@ -296,7 +275,6 @@ def test_deep_nesting_is_refused(tmp_path: Path, opener: str, closer: str) -> No
         f"name: {opener * depth}1{closer * depth}\n")
     run = validate(tmp_path, work)
     problems = problem_lines(run)
-    assert_fast(run, 3.0, tmp_path)
     assert len(problems) == 1
     assert problems[0]["file"] == "specs/tenants/northwind.yaml"
     assert problems[0]["line"] == "1"

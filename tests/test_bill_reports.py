@@ -31,6 +31,7 @@ from reconciler.billing.report import (
     Quantity,
     SpanInfo,
     Statement,
+    StatementLine,
 )
 from reconciler.errors import UserError
 from reports import bill_csv, bill_html, bill_markdown, bill_table, bill_xlsx
@@ -324,7 +325,8 @@ def test_html_template_problems_are_user_errors(
 
 # xlsx
 
-SHEETS = ["Summary", "Invoices", "Customers", "Lines", "Statements", "Quantities"]
+SHEETS = ["Summary", "Invoices", "Customers", "Lines", "Statements", "Statement lines",
+          "Quantities"]
 
 
 def workbook(data: bytes) -> Any:
@@ -368,13 +370,46 @@ def test_xlsx_dates_headers_filters_and_widths() -> None:
         ws = wb[name]
         assert ws.freeze_panes == "A2", name
         if name != "Summary":
+            last = ws.max_row - (1 if name == "Invoices" else 0)  # below it: the total row
             assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}" \
-                                         f"{ws.max_row}", name
+                                         f"{last}", name
     lines = wb["Lines"]
     widths = {c: lines.column_dimensions[c].width for c in "ABCDE"}
     assert widths["D"] >= len(EVIL_UPN) + 1  # UPN
     assert widths["B"] >= len(SCRIPT)  # tenant name
     assert column(lines, "Billable") == [False, True, True]
+
+
+def test_xlsx_invoices_total_header_font_and_page_setup() -> None:
+    report = make_report()
+    wb = workbook(bill_xlsx.render(report))
+    invoices = wb["Invoices"]
+    total = [c for c in invoices[invoices.max_row]]
+    # acme 1236.50 + resell 12.50 = 1249.00, tenantry's total, in bold below the filter.
+    assert total[0].value == "Total" and Decimal(str(total[3].value)) == Decimal("1249.00")
+    assert total[3].number_format == '#,##0.00 "NZD"' and total[0].font.b
+    for name in SHEETS:
+        ws = wb[name]
+        assert {(c.font.name, c.font.b) for c in ws[1]} == {("Calibri", True)}, name
+        assert ws.page_setup.orientation == "landscape", name
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.print_title_rows == "$1:$1", name
+    summary = {row[0].value: row[1].value for row in wb["Summary"].iter_rows(min_row=2)}
+    assert summary["Quantity"].startswith("Quantity: billable seat-days ÷ 30 days")
+    assert summary["Seats"].startswith("Users: people billed. Seats: user × SKU pairs")
+
+
+def test_xlsx_statement_lines_are_what_each_statement_sums() -> None:
+    report = make_report()
+    line = StatementLine("resell", "beta", "bo", "SUPPORT", Decimal("15.63"), Decimal("80"),
+                         Decimal("12.50"))
+    wb = workbook(bill_xlsx.render(replace(report, statement_lines=(line,))))
+    ws = wb["Statement lines"]
+    assert header(ws) == ["Reseller", "Tenant", "User", "SKU", "List amount", "Rate %",
+                          "Amount"]
+    assert [list(r) for r in ws.iter_rows(min_row=2, values_only=True)] == [
+        ["resell", "beta", "bo", "SUPPORT", 15.63, 80, 12.5]]
 
 
 def test_xlsx_stores_spec_text_as_text_never_as_a_formula() -> None:
@@ -454,7 +489,7 @@ def test_cli_all_formats_agree_with_the_json(hostile: SpecRepo, cli: Cli) -> Non
     assert wb.sheetnames == SHEETS
     assert [bill_xlsx_money(v) for v in column(wb["Lines"], "Amount")] == amounts
     assert [bill_xlsx_money(v) for v in column(wb["Invoices"], "Amount")] == \
-        [i["amount"] for i in doc["invoices"]]
+        [i["amount"] for i in doc["invoices"]] + [doc["total"]]  # and the total row
     assert [bill_xlsx_money(v) for v in column(wb["Customers"], "Amount")] == \
         [c["amount"] for c in doc["customers"]]
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=2)}

@@ -61,7 +61,12 @@ def test_demo_builds_applies_and_bills(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert "Apply complete" in result.out and "Invoice for the last closed period" in result.out
     invoices = sorted(p.name for p in (target / "invoices").iterdir())
-    assert [n.rsplit(".", 1)[1] for n in invoices] == ["html", "xlsx"]
+    period = invoices[0]  # the folder of per-party documents
+    assert invoices == [period, f"{period}.html", f"{period}.xero.csv", f"{period}.xlsx"]
+    assert sorted(p.name for p in (target / "invoices" / period).iterdir()) == [
+        f"INV-{period}-contoso.html", f"INV-{period}-northwind.html",
+        f"INV-{period}-reseller-acme.html", f"STM-{period}-acme.html",
+        f"STM-{period}-tasman.html"]
     log = run_tenantry("-C", str(target), "plan", "--detailed-exitcode", cwd=tmp_path)
     assert log.code == 0 and "No changes" in log.out  # the directory matches the last commit
     again = run_tenantry("demo", str(target), cwd=tmp_path)

@@ -48,7 +48,8 @@ def entries() -> list[Path]:
 @pytest.fixture
 def three(repo: SpecRepo) -> SpecRepo:
     repo.commit_specs({"catalog.yaml": CATALOG,
-                       **{f"tenants/{n}.yaml": team(n, 4) for n in ("one", "two", "three")}})
+                       **{f"tenants/{n}.yaml": team(n, 4) for n in ("one", "two", "three")}},
+                      date="2026-03-20T12:00:00+00:00")
     return repo
 
 

@@ -404,7 +404,7 @@ def test_dirty_specs_are_refused_without_allow_dirty(al_and_bo: SpecRepo, cli: C
         al_and_bo.write_specs({"tenants/beta.local.yaml": tenant("Beta")})
         assert al_and_bo.is_clean()
     refused = cli("apply", "--auto-approve")
-    assert refused.code == 1 and "differ from HEAD" in refused.err and "--allow-dirty" in \
+    assert refused.code == 1 and "not committed to HEAD" in refused.err and "--allow-dirty" in \
         refused.err
     assert not al_and_bo.directory_path.exists()
     applied(cli, "--allow-dirty")
@@ -448,7 +448,11 @@ def test_a_failing_change_does_not_stop_the_others_and_the_next_run_converges(
     assert users[f"al@{ACME}"]["skus"] == {"M365-BP", "SUPPORT"}
     assert users[f"BO@{ACME}"]["marker"] is None and users[f"BO@{ACME}"]["skus"] == set()
     (note,) = notes(repo)
-    assert note["failed"] == ["acme/bo/create"] and note["skipped"] == ["acme/bo/assign/EXO-P1"]
+    assert note["counts"] == {"applied": 3, "failed": 1, "skipped": 1}
+    assert note["failures"] == [{"change": "acme/bo/create",
+                                 "message": "the UPN is already taken by another directory "
+                                            "object"}]
+    assert note["skipped"] == ["acme/bo/assign/EXO-P1"]
     # Someone removes the conflicting object; the next run does only what is left.
     sql(repo, "DELETE FROM users WHERE object_id = ?", squatter)
     again = cli("apply", "--auto-approve")
@@ -485,10 +489,12 @@ def test_apply_records_its_outcome_as_a_git_note_on_head(al_and_bo: SpecRepo, cl
     applied(cli)
     head = repo.head()
     (note,) = notes(repo, head)
-    assert set(note) == {"applied_at", "tool_version", "dirty", "tenants", "applied",
-                         "failed", "skipped", "not_planned"}
-    assert (note["applied"], note["failed"], note["skipped"], note["tenants"], note["dirty"],
-            note["not_planned"]) == (5, [], [], ["acme"], False, [])
+    assert set(note) == {"schema", "applied_at", "tool_version", "revision", "dirty",
+                         "tenants", "counts", "failures", "skipped", "not_planned"}
+    assert note["schema"] == "tenantry.apply/1" and note["revision"] == head
+    assert (note["counts"], note["failures"], note["skipped"], note["tenants"], note["dirty"],
+            note["not_planned"]) == ({"applied": 5, "failed": 0, "skipped": 0}, [], [],
+                                     ["acme"], False, [])
     (listed,) = repo.git("notes", "--ref", "refs/notes/tenantry", "list").splitlines()
     assert listed.split()[1] == head  # one note, on the applied commit
     assert "s3cret" not in repo.git("log", "-p", "refs/notes/tenantry")
@@ -498,7 +504,7 @@ def test_apply_records_its_outcome_as_a_git_note_on_head(al_and_bo: SpecRepo, cl
     unmanaged(repo, "acme", f"x@{ACME}")
     sql(repo, "UPDATE users SET display_name = 'Changed' WHERE marker = 'al'")
     applied(cli)
-    assert [n["applied"] for n in notes(repo, head)] == [5, 1]
+    assert [n["counts"]["applied"] for n in notes(repo, head)] == [5, 1]
 
 
 def test_the_note_is_written_even_without_a_git_identity(al_and_bo: SpecRepo,
@@ -506,7 +512,7 @@ def test_the_note_is_written_even_without_a_git_identity(al_and_bo: SpecRepo,
     al_and_bo.git("config", "--unset", "user.name")
     al_and_bo.git("config", "--unset", "user.email")
     applied(cli)  # as on a CI runner whose checkout has no user.name/user.email
-    assert notes(al_and_bo)[0]["applied"] == 5
+    assert notes(al_and_bo)[0]["counts"]["applied"] == 5
 
 
 def test_a_local_directory_path_is_relative_to_the_repository(repo: SpecRepo, cli: Cli) -> None:
@@ -637,7 +643,7 @@ def test_specs_option_names_another_folder(repo: SpecRepo, cli: Cli) -> None:
     assert repo.directory_path.exists() and not (sub / ".tenantry").exists()
     assert cli("-C", str(sub), "--specs", "tenantry", "plan", "--detailed-exitcode").code == 0
     repo.write_specs({"tenants/acme.yaml": acme()})
-    assert "differ from HEAD" in cli("--specs", "config/tenantry", "apply",
+    assert "not committed to HEAD" in cli("--specs", "config/tenantry", "apply",
                                      "--auto-approve").err
 
 
@@ -662,7 +668,7 @@ def test_console_script_plan_apply_exit_codes(al_and_bo: SpecRepo) -> None:
     done = run_tenantry("apply", "--auto-approve", cwd=root)
     assert done.code == 0 and "Apply complete: 5 applied" in done.out
     assert run_tenantry("plan", "--detailed-exitcode", cwd=root).code == 0
-    assert notes(al_and_bo)[0]["applied"] == 5
+    assert notes(al_and_bo)[0]["counts"]["applied"] == 5
     bad_shard = run_tenantry("-C", "repo", "plan", "--shard", "0/3", cwd=root.parent)
     assert bad_shard.code == 1 and bad_shard.err.startswith("error: --shard '0/3'")
 
@@ -676,8 +682,8 @@ def test_console_script_bad_input_exits_1_without_traceback(repo: SpecRepo) -> N
 
 def test_a_directory_that_cannot_be_opened_leaves_only_its_tenants_unplanned(
         repo: SpecRepo, cli: Cli) -> None:
-    # The ldap provider is not in this version: tenants on that directory are reported as
-    # not planned (exit 1) while tenants in the local directory are planned and applied.
+    # The ldap directory's password variable is not set: tenants on that directory are
+    # reported as not planned (exit 1) while tenants in the local directory are planned.
     directories = {"directories": {
         "lab": {"provider": "local"},
         "hosted-ad": {"provider": "ldap", "url": "ldaps://dc1.example.net:636",
@@ -693,7 +699,7 @@ def test_a_directory_that_cannot_be_opened_leaves_only_its_tenants_unplanned(
     result = cli("plan")
     assert result.code == 1
     assert "+ create al" in result.out and "bo" not in result.out.replace("not planned", "")
-    assert "error: beta: directory 'hosted-ad': provider 'ldap' is not available" in result.err
+    assert "error: beta: directory 'hosted-ad': environment variable AD_PASSWORD" in result.err
     applied_result = cli("apply", "--auto-approve")
     assert applied_result.code == 1  # beta was not applied
     (note,) = notes(repo)

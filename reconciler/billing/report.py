@@ -36,6 +36,7 @@ class Customer:
     name: str
     bill_to: str
     amount: Decimal
+    kind: str = "customer"  # of the bill_to party: "customer" or "reseller"; not in the JSON
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,39 @@ class Statement:
     mode: str  # "aggregate" (what it owes) or "on-behalf" (what it earns)
     amount: Decimal
     name: str  # not in the JSON
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One amount a reseller statement sums (not in the JSON): per seat line, or per tenant
+    and SKU in peak mode (``user`` is then ""). ``amount`` is rounded from the exact
+    ``list × rate``, so it can differ by a cent from ``rate`` of the rounded list amount."""
+
+    reseller: str
+    tenant: str
+    user: str
+    sku: str
+    list_amount: Decimal  # at list price, rounded to the currency's minor unit
+    rate: Decimal  # percent of list the statement counts: 100 − discount, or the discount
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Invoicing:
+    """What the per-party documents and accounting exports need from billing.yaml and the
+    catalog at REV (not in the JSON)."""
+
+    issuer_name: str | None = None
+    issuer_address: tuple[str, ...] = ()
+    issuer_tax_number: str | None = None
+    issuer_email: str | None = None
+    due_days: int = 20
+    tax_name: str | None = None
+    tax_rate: Decimal | None = None  # percent
+    account_codes: tuple[tuple[str, str], ...] = ()  # (SKU, ledger account), sorted
+    default_account: str = "200"
+    xero_tax_type: str | None = None
+    xero_date_format: str = "DD/MM/YYYY"
 
 
 @dataclass(frozen=True)
@@ -90,3 +124,5 @@ class BillReport:
     warnings: tuple[str, ...]
     total: Decimal
     schema: str = BILL_SCHEMA
+    statement_lines: tuple[StatementLine, ...] = ()
+    invoicing: Invoicing = Invoicing()

@@ -8,22 +8,24 @@ currency's minor unit; totals are sums of rounded lines.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable
 
 from reconciler.billing.calendar import Clock, Span
-from reconciler.billing.history import History
+from reconciler.billing.history import History, Stamp
 from reconciler.billing.money import round_money, round_quantity
 from reconciler.billing.report import (
     BillReport,
     Customer,
     Invoice,
+    Invoicing,
     Line,
     Quantity,
     SpanInfo,
     Statement,
+    StatementLine,
 )
 from reconciler.billing.seat_charges import ZERO, ChargedSeat, SeatClass, SeatEngine
 from reconciler.billing.terms import BillTo, Terms
@@ -71,10 +73,12 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
         for index, seat in enumerate(seats):
             rows[(seat.key[0], seat.key[2])].members.append(index)
 
+    warnings = [*warnings, *_before_history(history, clock, span),
+                *_catalog_misses(engine, seats)]
     quantities, list_by_row = _quantities(engine, seats, rows, bill_to)
     customers = _customers(engine, lines, quantities, bill_to)
     invoices = _invoices(terms, customers, lines, quantities, bill_to)
-    statements = _statements(terms, seats, list_by_row, places, mode)
+    statements, statement_lines = _statements(terms, seats, list_by_row, places, mode)
     return BillReport(
         revision=revision,
         span=SpanInfo(span.start, span.end, span.days, span.period, terms.billing.timezone,
@@ -83,7 +87,62 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
         lines=tuple(lines), customers=customers, invoices=invoices, statements=statements,
         quantities=quantities, warnings=tuple(warnings),
         total=sum((i.amount for i in invoices), Decimal(0)).quantize(
-            Decimal(1).scaleb(-places)))
+            Decimal(1).scaleb(-places)),
+        statement_lines=statement_lines, invoicing=_invoicing(terms))
+
+
+def _invoicing(terms: Terms) -> Invoicing:
+    settings, issuer, tax = terms.billing, terms.billing.issuer, terms.billing.tax
+    return Invoicing(
+        issuer_name=issuer.name if issuer else None,
+        issuer_address=issuer.address if issuer else (),
+        issuer_tax_number=issuer.tax_number if issuer else None,
+        issuer_email=issuer.email if issuer else None,
+        due_days=issuer.due_days if issuer else 20,
+        tax_name=tax.name if tax else None, tax_rate=tax.rate if tax else None,
+        account_codes=tuple(sorted((sku, p.account_code) for sku, p
+                                   in terms.catalog.products.items() if p.account_code)),
+        default_account=settings.xero.account_code, xero_tax_type=settings.xero.tax_type,
+        xero_date_format=settings.xero.date_format)
+
+
+def _before_history(history: History, clock: Clock, span: Span) -> list[str]:
+    """A span that ends before the first commit bills nothing: say why (a mistyped period)."""
+    if not history.stamps or span.days == 0:
+        return []
+    first = clock.day_of(min(stamp.at for stamp in history.stamps.values()))
+    if span.end >= first:
+        return []
+    return [f"the span ends on {span.end}, before the first commit of the specs' history "
+            f"({first}): no seat existed yet, so there is nothing to bill"]
+
+
+def _catalog_misses(engine: SeatEngine, seats: list[ChargedSeat]) -> list[str]:
+    """One warning per tenant and SKU not in the catalog: a mistyped SKU is a revenue leak.
+
+    It names the commit that first gave that tenant the SKU and the seat-days it cost in
+    the span (the days those seats would have billed if the SKU were in the catalog).
+    """
+    products = engine.terms.catalog.products
+    lost: dict[tuple[str, str], int] = defaultdict(int)
+    for seat in seats:
+        if seat.key[2] not in products:
+            lost[(seat.key[0], seat.key[2])] += engine.days_lost_to_catalog(seat)
+    if not lost:
+        return []
+    first: dict[tuple[str, str], Stamp] = {}
+    for interval in engine.history.intervals:
+        key = (interval.key[0], interval.key[2])
+        if key in lost and (key not in first or interval.added.at < first[key].at):
+            first[key] = interval.added
+    out = []
+    for (tenant, sku), days in sorted(lost.items()):
+        stamp = first[(tenant, sku)]
+        out.append(f"tenant {tenant}: SKU {sku!r} is not in the catalog, so its seats were not "
+                   f"billed ({days} seat-day{'' if days == 1 else 's'} in this span); it "
+                   f"came in with commit {stamp.sha[:12]} on {engine.clock.day_of(stamp.at)} "
+                   f"by {stamp.author}; add it to catalog.yaml or correct the tenant file")
+    return out
 
 
 class _Row:
@@ -137,7 +196,8 @@ def _customers(engine: SeatEngine, lines: list[Line], quantities: tuple[Quantity
     for q in quantities:
         totals[q.tenant] += q.amount
     return tuple(Customer(t, engine.tenant_name(t), bill_to[t].party,
-                          totals[t].quantize(Decimal(1).scaleb(-engine.places)))
+                          totals[t].quantize(Decimal(1).scaleb(-engine.places)),
+                          bill_to[t].kind)
                  for t in sorted(totals))
 
 
@@ -164,31 +224,39 @@ def _invoices(terms: Terms, customers: tuple[Customer, ...], lines: list[Line],
 
 def _statements(terms: Terms, seats: list[ChargedSeat],
                 list_by_row: dict[tuple[str, str], Fraction], places: int,
-                mode: str) -> tuple[Statement, ...]:
-    """Each reseller's view over every tenant beneath it, rounded per line like invoices."""
-    # Seat lines, counted per reseller and list amount: n equal lines round to n times one
-    # rounded line, so each distinct amount is rounded once.
-    rows: dict[str, Counter[Fraction]] = defaultdict(Counter)
+                mode: str) -> tuple[tuple[Statement, ...], tuple[StatementLine, ...]]:
+    """Each reseller's view over every tenant beneath it, rounded per line like invoices;
+    and the lines each one sums, so a statement can be checked by hand."""
+    # reseller -> [(tenant, user, SKU, list amount)]; user is "" for peak's per-SKU rows
+    rows: dict[str, list[tuple[str, str, str, Fraction]]] = defaultdict(list)
     if mode == "peak":
-        for (tenant, _), amount in list_by_row.items():
+        for (tenant, sku), amount in sorted(list_by_row.items()):
             for rid in terms.statement_resellers(tenant):
-                rows[rid][amount] += 1
+                rows[rid].append((tenant, "", sku, amount))
     else:
-        # Counted per class first (an identity hash), then per amount.
-        per_class: Counter[tuple[str, SeatClass]] = Counter(
-            (seat.key[0], seat.facts) for seat in seats
-            if seat.facts.charged and seat.facts.list_amount is not None)
-        for (tenant, facts), count in per_class.items():
-            for rid in terms.statement_resellers(tenant):
-                rows[rid][facts.list_amount] += count  # type: ignore[index]
-    out = []
+        for seat in seats:
+            facts = seat.facts
+            if facts.charged and facts.list_amount is not None:
+                for rid in terms.statement_resellers(seat.key[0]):
+                    rows[rid].append((*seat.key, facts.list_amount))
+    out, detail = [], []
     # Every reseller gets a statement (SPEC §6.3), 0.00 when nothing beneath it was charged.
     for rid in sorted(terms.resellers):
         reseller = terms.resellers[rid]
         share = Fraction(reseller.discount) / 100
         factor = 1 - share if reseller.mode == "aggregate" else share
-        owed = sum((round_money(a * factor, places) * n for a, n in rows[rid].items()),
-                   Decimal(0))
+        rate = Decimal(100) - reseller.discount if reseller.mode == "aggregate" \
+            else reseller.discount
+        # Seats of a class share one list amount: each distinct amount is rounded once.
+        rounded: dict[Fraction, tuple[Decimal, Decimal]] = {}
+        owed = Decimal(0)
+        for tenant, user, sku, amount in rows[rid]:
+            if amount not in rounded:
+                rounded[amount] = (round_money(amount, places),
+                                   round_money(amount * factor, places))
+            listed, line_amount = rounded[amount]
+            owed += line_amount
+            detail.append(StatementLine(rid, tenant, user, sku, listed, rate, line_amount))
         out.append(Statement(rid, reseller.mode, owed.quantize(Decimal(1).scaleb(-places)),
                              reseller.name))
-    return tuple(out)
+    return tuple(out), tuple(detail)

@@ -1,13 +1,13 @@
 """Run a bill: resolve REV and the span, read history once, parse what is not cached, bill.
 
-I/O happens here and in ``gitrepo``/``blobcache``; ``history`` and ``billing`` stay pure.
+I/O happens here, in ``records_at`` (the parse cache) and ``snapshot`` (saved walks);
+``history`` and ``rollups`` stay pure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,13 +15,13 @@ from pydantic import BaseModel
 
 from reconciler.billing.calendar import Clock, Period, Span
 from reconciler.billing.history import History, Walk, tenant_of
-from reconciler.billing.records import Broken, TenantRecord, from_entry
+from reconciler.billing.records_at import records_for
 from reconciler.billing.report import BillReport
 from reconciler.billing.rollups import bill
 from reconciler.billing.snapshot import Snapshots
 from reconciler.billing.terms import Terms
 from reconciler.errors import Problem, SpecInvalid, UserError
-from reconciler.gitrepo import BlobReader, LogCommit, Repo, first_parent_log, read_blobs
+from reconciler.gitrepo import BlobReader, Repo, first_parent_log
 from reconciler.specs import (
     BILLING,
     CATALOG,
@@ -33,12 +33,10 @@ from reconciler.specs import (
     ResellerFile,
     gc_paused,
     parse,
-    parse_all,
     position,
 )
 
 M = TypeVar("M", bound=BaseModel)
-MISSING = Broken("not parsed")  # placeholder while a version is being parsed
 
 __all__ = ["BillRequest", "Revisions", "gc_paused", "history_at", "resolve", "run_bill"]
 
@@ -74,23 +72,58 @@ def resolve(repo: Repo, request: BillRequest) -> Revisions:
 def run_bill(repo: Repo, specs_rel: str, request: BillRequest, cache_dir: Path | None,
              revisions: Revisions | None = None) -> BillReport:
     revs = revisions or resolve(repo, request)
-    rev, sha = revs.label, revs.sha
+    return bill_ledger(repo, load_ledger(repo, specs_rel, revs, cache_dir), request, revs)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Seat history and commercial terms at one revision: what every span of it bills from.
+
+    Building it is the expensive part of a bill (reading history, parsing what is not
+    cached); a long-running reader (the API server) keeps it per revision and bills many
+    spans from it.
+    """
+
+    sha: str
+    specs_rel: str
+    history: History
+    terms: Terms
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.terms.billing.timezone)
+
+
+def load_ledger(repo: Repo, specs_rel: str, revs: Revisions, cache_dir: Path | None, *,
+                parallel: bool = True) -> Ledger:
+    """``parallel``: parse a cold history in forked workers; a process that runs threads
+    (the API server, once it serves) must not fork, and passes False."""
     with gc_paused():
-        history = history_at(repo, sha, specs_rel, cache_dir)
+        history = history_at(repo, revs.sha, specs_rel, cache_dir, parallel=parallel)
         with BlobReader(repo) as blobs:
-            terms = _terms(history, blobs, f"{rev}:{specs_rel}")
-    clock = Clock(terms.billing.timezone)
+            terms = _terms(history, blobs, f"{revs.label}:{specs_rel}")
+    return Ledger(revs.sha, specs_rel, history, terms)
+
+
+def bill_ledger(repo: Repo, ledger: Ledger, request: BillRequest, revs: Revisions) -> BillReport:
+    """The report for ``request``'s span, from a ledger loaded at ``revs.sha``."""
+    history, terms, sha = ledger.history, ledger.terms, ledger.sha
+    clock = ledger.clock
     span = _span(request, terms, clock, history, repo, revs.base, sha)
-    return bill(history, terms, span, clock, sha, _warnings(history, terms, clock, span, specs_rel))
+    return bill(history, terms, span, clock, sha,
+                _warnings(history, terms, clock, span, ledger.specs_rel))
 
 
-def history_at(repo: Repo, sha: str, specs_rel: str, cache_dir: Path | None) -> History:
+def history_at(repo: Repo, sha: str, specs_rel: str, cache_dir: Path | None, *,
+               parallel: bool = True) -> History:
     """The seat history up to ``sha``, walked on from the nearest saved walk on its
     first-parent history (or from the first commit), and saved for the next run."""
     snapshots = Snapshots(cache_dir, specs_rel) if cache_dir is not None else None
     walk, since = _nearest(repo, sha, snapshots)
     commits = [] if since == sha else list(first_parent_log(repo, sha, specs_rel, since))
-    records = _records(repo, commits, ParseCache(cache_dir, memory=False))
+    records = records_for(repo, (blob for commit in commits for path, blob in commit.changes
+                                  if blob and tenant_of(path) is not None),
+                          ParseCache(cache_dir, memory=False), parallel=parallel)
     walked = walk.feed(commits, records.__getitem__)
     if snapshots is not None and (since is None or walked >= SNAPSHOT_EVERY):
         snapshots.save(walk)
@@ -131,32 +164,9 @@ def _revisions(request: BillRequest) -> tuple[str | None, str]:
     return base, head or "HEAD"
 
 
-# Below this many unparsed tenant files a worker process costs more than it saves.
-PARALLEL_MIN = 200
 # A walk that went on through this many commits is saved again, closer to the tip; a few
 # commits are cheaper to walk again than a snapshot is to write.
 SNAPSHOT_EVERY = 100
-
-
-def _records(repo: Repo, commits: list[LogCommit],
-             cache: ParseCache) -> dict[str, TenantRecord | Broken]:
-    """The record of every tenant file version the commits hold: cached, or parsed (on
-    every core for a cold history)."""
-    out: dict[str, TenantRecord | Broken] = {}
-    wanted: list[str] = []
-    for commit in commits:
-        for path, blob in commit.changes:
-            if blob and blob not in out and tenant_of(path) is not None:
-                entry = cache.get(blob)
-                if entry is None:
-                    out[blob] = MISSING
-                    wanted.append(blob)
-                else:
-                    out[blob] = from_entry(entry)
-    if wanted:
-        out.update(parse_all(wanted, partial(read_blobs, repo.root), cache, from_entry,
-                             parallel=len(wanted) >= PARALLEL_MIN))
-    return out
 
 
 def _terms(history: History, blobs: BlobReader, label: str) -> Terms:

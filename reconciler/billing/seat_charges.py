@@ -16,7 +16,7 @@ from reconciler.billing import ranges as R
 from reconciler.billing.calendar import Clock, Period, Span
 from reconciler.billing.history import History, Interval, SeatKey, Stamp
 from reconciler.billing.money import round_money
-from reconciler.billing.terms import Terms, UpnDays
+from reconciler.billing.terms import NOT_IN_CATALOG, Terms, UpnDays
 
 ZERO = Fraction(0)
 
@@ -168,6 +168,15 @@ class SeatEngine:
         else:
             amount, charged = None, bool(billable)
         return SeatClass(tenant, sku, counted, billable, tuple(reasons), amount, charged)
+
+    def days_lost_to_catalog(self, seat: ChargedSeat) -> int:
+        """The days a seat whose SKU is not in the catalog would otherwise have billed."""
+        tenant, user, sku = seat.key
+        days = seat.counted
+        for exclusion in self.terms.exclusions(tenant, self._upn_days(tenant, user), sku):
+            if exclusion.reason != NOT_IN_CATALOG:
+                days = R.subtract_all(days, exclusion.days)
+        return R.count(days)
 
     # --- prices -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from reconciler.billing.records import TenantRecord
 from reconciler.specs import BillingSettings, Catalog, ResellerFile, Rule
 
 CUSTOMER, RESELLER = "customer", "reseller"
+NOT_IN_CATALOG = "not in catalog"
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class Terms:
         record = self.tenants[tenant]
         out: list[Exclusion] = []
         if sku not in self.catalog.products:
-            out.append(Exclusion(((NEG, POS),), "not in catalog"))
+            out.append(Exclusion(((NEG, POS),), NOT_IN_CATALOG))
         if record.exclude:
             out.append(Exclusion(((NEG, POS),), "tenant excluded"))
         if record.start is not None:

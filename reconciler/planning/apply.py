@@ -1,7 +1,10 @@
 """Carry a plan out: guard, order, hand each tenant's changes to its directory, collect results.
 
 Failures are values: a change that fails (or a directory that cannot be opened) becomes a
-``failed`` result and the loop goes on with the rest; the next run converges.
+``failed`` result and the loop goes on with the rest; the next run converges. Changes the
+plan found ``blocked`` fail without reaching the directory (and what depends on them is
+skipped). Tenants of a directory with ``concurrency`` are applied side by side (``fanout``);
+results come back in plan order.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Callable, Sequence
 
 from reconciler.errors import UserError
 from reconciler.planning.directory import ChangeResult, Directory, Status, TenantTarget
+from reconciler.planning.fanout import concurrency_of, fan_out
 from reconciler.planning.plan import APPLY_ORDER, Change, Plan, TenantPlan
 
 DEFAULT_MAX_DELETES = 10
@@ -68,26 +72,42 @@ def ordered(changes: Sequence[Change]) -> list[Change]:
 
 
 def apply_plan(plan: Plan, open_directory: OpenDirectory, target_for: TargetFor) -> ApplyReport:
-    results: list[ChangeResult] = []
-    skipped: list[str] = []
-    for tenant in plan.tenants:
-        if tenant.error:
-            skipped.append(tenant.tenant)
-            continue
-        if tenant.changes:
-            results.extend(_apply_tenant(tenant, open_directory, target_for))
-    return ApplyReport(tuple(results), tuple(skipped))
+    skipped = [t.tenant for t in plan.tenants if t.error]
+    work = [t for t in plan.tenants if t.changes and not t.error]
+    per_tenant = fan_out(work, lambda t: _apply_tenant(t, open_directory, target_for),
+                         lambda t: t.directory, lambda d: _concurrency(open_directory, d))
+    return ApplyReport(tuple(r for results in per_tenant for r in results), tuple(skipped))
+
+
+def _concurrency(open_directory: OpenDirectory, directory_id: str) -> int:
+    try:
+        return concurrency_of(open_directory(directory_id))
+    except UserError:
+        return 1  # each of its tenants reports the error itself
 
 
 def _apply_tenant(tenant: TenantPlan, open_directory: OpenDirectory,
                   target_for: TargetFor) -> list[ChangeResult]:
     changes = ordered(tenant.changes)
+    refused = _refused(tenant, changes)
+    todo = [c for c in changes if c.id not in refused]
     try:
         directory = open_directory(tenant.directory)
-        returned = directory.apply(target_for(tenant, directory.kind), changes)
+        returned = directory.apply(target_for(tenant, directory.kind), todo) if todo else []
     except UserError as exc:
-        return [ChangeResult(c.id, Status.FAILED, str(exc)) for c in changes]
+        returned = [ChangeResult(c.id, Status.FAILED, str(exc)) for c in todo]
     # A provider must answer for every change; anything it forgot counts as failed.
-    by_id = {r.change_id: r for r in returned}
+    by_id = {r.change_id: r for r in returned} | refused
     return [by_id.get(c.id, ChangeResult(c.id, Status.FAILED, "no result from the directory"))
             for c in changes]
+
+
+def _refused(tenant: TenantPlan, changes: Sequence[Change]) -> dict[str, ChangeResult]:
+    """Results for the plan's blocked changes, and skips for whatever depends on them."""
+    refused = {change_id: ChangeResult(change_id, Status.FAILED, block.message)
+               for block in tenant.blocked for change_id in block.changes}
+    for change in changes:  # ordered: a dependency comes before what depends on it
+        if change.id not in refused and change.depends_on in refused:
+            refused[change.id] = ChangeResult(change.id, Status.SKIPPED,
+                                              f"needs {change.depends_on}, which was refused")
+    return refused

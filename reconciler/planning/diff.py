@@ -12,15 +12,23 @@ from reconciler.planning.plan import Action, Change, Value
 from reconciler.planning.state import ATTRIBUTES, DirectoryObject, TenantSnapshot, UserState
 
 
-def diff_tenant(tenant: str, desired: Mapping[str, UserState],
-                actual: TenantSnapshot) -> tuple[tuple[Change, ...], tuple[str, ...]]:
-    """Changes that turn ``actual`` into ``desired``, and warnings worth a human's look."""
+def diff_tenant(tenant: str, desired: Mapping[str, UserState], actual: TenantSnapshot,
+                adopt: frozenset[str] = frozenset()) -> tuple[tuple[Change, ...], tuple[str, ...]]:
+    """Changes that turn ``actual`` into ``desired``, and warnings worth a human's look.
+
+    Users in ``adopt`` (the specs say ``adopt: true``) that have no managed object take
+    over the unmarked object with their UPN: an ``adopt`` change stamps the marker, and
+    whatever else differs is planned against that object, after the adoption.
+    """
     managed = actual.managed()
+    adoptable = _adoptable(actual, desired, managed, adopt)
     changes: list[Change] = []
     for user in sorted(set(desired) | set(managed)):
         want = desired.get(user)
         have = managed.get(user)
-        if want is not None and have is None:
+        if want is not None and have is None and user in adoptable:
+            changes.extend(_adopt(tenant, user, want, adoptable[user]))
+        elif want is not None and have is None:
             changes.extend(_create(tenant, user, want))
         elif want is None and have is not None:
             changes.append(_change(tenant, user, Action.DELETE, have.state.upn, have,
@@ -28,7 +36,30 @@ def diff_tenant(tenant: str, desired: Mapping[str, UserState],
         elif want is not None and have is not None:
             changes.extend(_update(tenant, user, want, have))
     sequenced, swaps = _free_upns_first(changes)
-    return tuple(sequenced), (*_conflicts(desired, managed, actual), *swaps)
+    return tuple(sequenced), (*_conflicts(desired, managed, actual, set(adoptable)), *swaps)
+
+
+def _adoptable(actual: TenantSnapshot, desired: Mapping[str, UserState],
+               managed: Mapping[str, DirectoryObject],
+               adopt: frozenset[str]) -> dict[str, DirectoryObject]:
+    """User id -> the unmarked object it adopts (same UPN, case-insensitively)."""
+    if not adopt:
+        return {}
+    by_upn = {o.state.upn.lower(): o for o in actual.unmanaged()}
+    found = {}
+    for user in sorted(adopt):
+        if user in desired and user not in managed:
+            other = by_upn.get(desired[user].upn.lower())
+            if other is not None:
+                found[user] = other
+    return found
+
+
+def _adopt(tenant: str, user: str, want: UserState, have: DirectoryObject) -> Iterator[Change]:
+    adopt = _change(tenant, user, Action.ADOPT, have.state.upn, have)
+    yield adopt
+    for change in _update(tenant, user, want, have):
+        yield change.model_copy(update={"depends_on": adopt.id})
 
 
 def _create(tenant: str, user: str, want: UserState) -> Iterator[Change]:
@@ -116,9 +147,11 @@ def _upn_taken(change: Change) -> str | None:
 
 
 def _conflicts(desired: Mapping[str, UserState], managed: Mapping[str, DirectoryObject],
-               actual: TenantSnapshot) -> Iterator[str]:
+               actual: TenantSnapshot, adopted: set[str]) -> Iterator[str]:
     taken = {o.state.upn.lower(): o for o in actual.unmanaged()}
     for user in sorted(desired):
+        if user in adopted:
+            continue
         have = managed.get(user)
         if have is not None and have.state.upn.lower() == desired[user].upn.lower():
             continue  # keeps its UPN
@@ -127,7 +160,8 @@ def _conflicts(desired: Mapping[str, UserState], managed: Mapping[str, Directory
             what = "create" if have is None else "rename"
             yield (f"{user}: UPN {desired[user].upn} belongs to a directory object tenantry "
                    f"does not manage ({other.object_id}); its {what} will fail until that "
-                   "object is removed or adopted with 'tenantry import'")
+                   "object is removed or adopted ('adopt: true' on the user, which "
+                   "'tenantry import --adopt' writes)")
 
 
 def _full(state: UserState) -> dict[str, Value]:

@@ -74,6 +74,14 @@ class Change(Frozen):
     depends_on: str | None = None
 
 
+class Blocked(Frozen):
+    """Planned changes the directory cannot carry out (seen at plan time: too few licences
+    free, no usage location to license in). Apply refuses them and does the rest."""
+
+    message: str  # one line, without the tenant: "M365-BP needs 3 more licences than ..."
+    changes: tuple[str, ...]  # the refused change ids
+
+
 class TenantPlan(Frozen):
     tenant: str
     directory: str
@@ -84,6 +92,7 @@ class TenantPlan(Frozen):
     changes: tuple[Change, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None  # set when the directory could not be read completely
+    blocked: tuple[Blocked, ...] = ()
 
 
 class Plan(Frozen):
@@ -111,7 +120,9 @@ class Plan(Frozen):
         return any(t.changes for t in self.tenants)
 
     def errors(self) -> list[str]:
-        return [f"{t.tenant}: {t.error}" for t in self.tenants if t.error]
+        """Tenants not planned, and changes the directory would refuse, one line each."""
+        return [f"{t.tenant}: {line}" for t in self.tenants
+                for line in ([t.error] if t.error else []) + [b.message for b in t.blocked]]
 
     def to_json(self) -> str:
         return "".join(self.json_chunks())

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from dataclasses import replace
 from typing import Callable, Iterable, Sequence
 
 from reconciler.errors import DirectoryUnavailable, UserError
 from reconciler.planning import digest
 from reconciler.planning.diff import diff_tenant
-from reconciler.planning.directory import DirectoryReader, TenantTarget
+from reconciler.planning.directory import ChangeChecker, DirectoryReader, TenantTarget
+from reconciler.planning.fanout import concurrency_of, fan_out
 from reconciler.planning.plan import Plan, TenantPlan
 from reconciler.planning.state import DirectoryObject, TenantSnapshot, UserState
-from reconciler.specs import Specs
+from reconciler.specs import Catalog, Specs
 
 OpenReader = Callable[[str], DirectoryReader]
 
@@ -25,16 +27,22 @@ def target_for(specs: Specs, tenant_id: str, kind: str) -> TenantTarget:
     directory provisions only products with an ``assign`` entry for its kind.
     """
     tenant = specs.tenants[tenant_id]
+    return TenantTarget(tenant=tenant_id, directory=specs.directory_id(tenant_id),
+                        container=tenant.container, domain=tenant.domain,
+                        assign=assign_for(specs.catalog, kind))
+
+
+def assign_for(catalog: Catalog, kind: str) -> dict[str, str]:
+    """SKU code -> what a directory of this kind assigns for it (the products it provisions)."""
     assign: dict[str, str] = {}
-    for sku, product in specs.catalog.products.items():
+    for sku, product in catalog.products.items():
         if kind == "local":
             assign[sku] = sku
         else:
             native = getattr(product.assign, kind, None) if product.assign else None
             if native:
                 assign[sku] = native
-    return TenantTarget(tenant=tenant_id, directory=specs.directory_id(tenant_id),
-                        container=tenant.container, domain=tenant.domain, assign=assign)
+    return assign
 
 
 def desired_users(specs: Specs, tenant_id: str) -> dict[str, UserState]:
@@ -67,8 +75,18 @@ def select_tenants(specs: Specs, only: Sequence[str], shard: tuple[int, int] | N
 
 def make_plan(specs: Specs, tenants: Iterable[str], open_reader: OpenReader, *,
               revision: str | None, dirty: bool, tool_version: str) -> Plan:
+    """Plan every tenant; tenants of a directory with ``concurrency`` run side by side."""
+    planned = fan_out(list(tenants), lambda t: plan_tenant(specs, t, open_reader),
+                      specs.directory_id, lambda d: reader_concurrency(open_reader, d))
     return Plan(tool_version=tool_version, revision=revision, dirty=dirty,
-                tenants=tuple(plan_tenant(specs, t, open_reader) for t in tenants))
+                tenants=tuple(planned))
+
+
+def reader_concurrency(open_reader: OpenReader, directory_id: str) -> int:
+    try:
+        return concurrency_of(open_reader(directory_id))
+    except DirectoryUnavailable:
+        return 1  # each of its tenants reports the error itself
 
 
 def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> TenantPlan:
@@ -81,29 +99,41 @@ def plan_tenant(specs: Specs, tenant_id: str, open_reader: OpenReader) -> Tenant
         users = desired_users(specs, tenant_id)
         return TenantPlan(tenant=tenant_id, directory=directory_id,
                           provider=specs.directory(tenant_id).provider,
-                          desired_digest=desired_digest(users),
+                          desired_digest=desired_digest(users, adoptions(specs, tenant_id)),
                           actual_digest=None, error=str(exc))
     target = target_for(specs, tenant_id, reader.kind)
     desired = {uid: s.project(reader.attributes, target.skus)
                for uid, s in desired_users(specs, tenant_id).items()}
+    adopt = adoptions(specs, tenant_id)
     base = dict(tenant=tenant_id, directory=directory_id, provider=reader.kind,
-                desired_digest=desired_digest(desired))
+                desired_digest=desired_digest(desired, adopt))
     try:
         snapshot = reader.read_tenant(target)
     except DirectoryUnavailable as exc:
         # Never diff against a failed or partial read: that would plan deletes.
         return TenantPlan(**base, actual_digest=None, error=str(exc))
-    snapshot = TenantSnapshot(snapshot.tenant, tuple(
+    snapshot = replace(snapshot, objects=tuple(
         DirectoryObject(o.object_id, o.marker, o.state.project(reader.attributes, target.skus))
         for o in snapshot.objects))
-    changes, warnings = diff_tenant(tenant_id, desired, snapshot)
+    changes, warnings = diff_tenant(tenant_id, desired, snapshot, adopt)
+    blocked = tuple(reader.check_changes(target, snapshot, changes)) \
+        if isinstance(reader, ChangeChecker) else ()
     return TenantPlan(**base, actual_digest=snapshot_digest(snapshot), changes=changes,
-                      warnings=warnings)
+                      warnings=warnings, blocked=blocked)
 
 
-def desired_digest(users: dict[str, UserState]) -> str:
+def adoptions(specs: Specs, tenant_id: str) -> frozenset[str]:
+    """Users whose spec asks to take over an unmarked directory object (``adopt: true``)."""
+    return frozenset(uid for uid, u in specs.tenants[tenant_id].users.items() if u.adopt)
+
+
+def desired_digest(users: dict[str, UserState], adopt: frozenset[str] = frozenset()) -> str:
     """What a saved plan records of the specs it was made from (apply re-checks it)."""
-    return digest.desired_digest(users)
+    if not adopt:
+        return digest.desired_digest(users)
+    # Adoptions only when set, so the digests of specs without them stay as they were.
+    state = sorted((uid, digest.fields_of(s)) for uid, s in users.items())
+    return _digest([state, sorted(adopt)])
 
 
 def snapshot_digest(snapshot: TenantSnapshot) -> str:

@@ -51,11 +51,35 @@ class DirectoryObject:
 
 
 @dataclass(frozen=True)
+class LicencePool:
+    """Seats of one vendor product bought for a tenant (Graph: one ``subscribedSku``).
+
+    ``sku`` is the catalog SKU that assigns it, None when no product does: seats paid to
+    the vendor that no spec bills, which the licence report is for.
+    """
+
+    native: str       # what the directory calls it (Graph: skuPartNumber)
+    sku: str | None
+    purchased: int    # Graph: prepaidUnits.enabled
+    in_use: int       # Graph: consumedUnits
+
+    @property
+    def free(self) -> int:
+        return self.purchased - self.in_use
+
+
+@dataclass(frozen=True)
 class TenantSnapshot:
-    """A complete listing of a tenant's part of a directory (never a partial one)."""
+    """A complete listing of a tenant's part of a directory (never a partial one).
+
+    ``licences`` are the seats bought from the directory's vendor, for directories that
+    sell them (Graph); empty elsewhere. They are not part of the plan's digest: others
+    consuming seats does not make a saved plan stale.
+    """
 
     tenant: str
     objects: tuple[DirectoryObject, ...]
+    licences: tuple[LicencePool, ...] = ()
 
     def managed(self) -> Mapping[str, DirectoryObject]:
         return {o.marker: o for o in self.objects if o.marker is not None}

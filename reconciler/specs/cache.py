@@ -197,6 +197,10 @@ class ParseCache:
         if self.memory:
             self._memory[blob] = entry
 
+    def retain(self, blobs: set[str]) -> None:
+        """Forget the in-memory entries not in ``blobs``: a long-running reader's bound."""
+        self._memory = {blob: e for blob, e in self._memory.items() if blob in blobs}
+
     def _prepare(self) -> None:
         """Create the folder; drop entries of other versions (they are never read again)."""
         assert self.root is not None and self.base is not None

@@ -16,6 +16,7 @@ from typing import Any, Iterator, Mapping, NamedTuple
 from reconciler.specs.documents import DocProblem
 from reconciler.specs.model import (
     DOMAIN_PATTERN,
+    GUID_PATTERN,
     ID_PATTERN,
     SKU_PATTERN,
     UPN_PATTERN,
@@ -32,7 +33,11 @@ _ID = re.compile(ID_PATTERN)
 _SKU = re.compile(SKU_PATTERN)
 _UPN = re.compile(UPN_PATTERN)
 _DOMAIN = re.compile(DOMAIN_PATTERN)
+_GUID = re.compile(GUID_PATTERN)
 _PROVIDERS = ("local", "ldap", "graph")
+# How the directory views below name a graph directory over many customer tenants: its
+# tenants' 'container' is required (the customer's Entra tenant id), as for ldap.
+GRAPH_MULTI_TENANT = "graph (multi_tenant)"
 
 
 class UserRefs(NamedTuple):
@@ -48,6 +53,7 @@ class TenantRefs:
     directory: str | None = None
     directory_given: bool = False    # the key is there, even if its value is malformed
     container_given: bool = False
+    container: str | None = None     # None: absent or not a string
     domain: str | None = None
     users: tuple[UserRefs, ...] = ()
 
@@ -77,14 +83,16 @@ def resellers_known(resellers: ResellerFile) -> dict[str, str | None]:
 
 
 def directories_known(directories: DirectoriesFile) -> dict[str, str | None]:
-    return {did: d.provider for did, d in directories.directories.items()}
+    return {did: GRAPH_MULTI_TENANT if getattr(d, "multi_tenant", False) else d.provider
+            for did, d in directories.directories.items()}
 
 
 def tenant_refs(tenant: TenantSpec) -> TenantRefs:
     return TenantRefs(
         reseller=tenant.reseller, directory=tenant.directory,
         directory_given=tenant.directory is not None,
-        container_given=tenant.container is not None, domain=tenant.domain,
+        container_given=tenant.container is not None, container=tenant.container,
+        domain=tenant.domain,
         users=tuple(UserRefs(uid, user.upn, tuple(enumerate(user.skus)))
                     for uid, user in tenant.users.items()))
 
@@ -126,7 +134,9 @@ def directories_from_raw(raw: Any) -> dict[str, str | None] | None:
     out: dict[str, str | None] = {}
     for did, entry in directories.items():
         provider = entry.get("provider") if isinstance(entry, dict) else None
-        out[did] = provider if provider in _PROVIDERS else None
+        if provider == "graph" and entry.get("multi_tenant") is True:
+            provider = GRAPH_MULTI_TENANT
+        out[did] = provider if provider in (*_PROVIDERS, GRAPH_MULTI_TENANT) else None
     return out
 
 
@@ -149,6 +159,7 @@ def tenant_refs_from_raw(raw: Any) -> TenantRefs | None:
         reseller=_id_or_none(raw.get("reseller")), directory=_id_or_none(raw.get("directory")),
         directory_given=raw.get("directory") is not None,
         container_given=raw.get("container") is not None,
+        container=raw["container"] if isinstance(raw.get("container"), str) else None,
         domain=domain if isinstance(domain, str) and _DOMAIN.match(domain)
         and len(domain) <= 253 else None,
         users=tuple(users))
@@ -259,9 +270,19 @@ def _tenant_refs(known: Known, tid: str, tenant: TenantRefs) -> Iterator[Finding
         if not tenant.container_given:
             yield path, DocProblem((), "missing key 'container': tenants in an ldap "
                                        "directory name their OU, e.g. OU=Contoso")
+    elif provider == GRAPH_MULTI_TENANT:
+        if not tenant.container_given:
+            yield path, DocProblem((), "missing key 'container': tenants in a multi_tenant "
+                                       "graph directory name their customer's Entra tenant "
+                                       "id (a GUID)")
+        elif tenant.container is not None and not _GUID.match(tenant.container):
+            yield path, DocProblem(("container",), "'container' must be the customer's Entra "
+                                                   "tenant id, a GUID like "
+                                                   "00000000-0000-0000-0000-000000000000")
     elif provider is not None and tenant.container_given:
-        yield path, DocProblem(("container",), "'container' applies only to ldap "
-                                               "directories; remove it", at_key=True)
+        yield path, DocProblem(("container",), "'container' applies only to ldap and "
+                                               "multi_tenant graph directories; remove it",
+                               at_key=True)
 
 
 def _list(names: Mapping[str, object] | frozenset[str]) -> str:

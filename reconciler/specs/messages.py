@@ -130,4 +130,10 @@ def _pattern_message(pattern: str, given: object = None) -> str:
         m.GUID_PATTERN: "must be a GUID like 00000000-0000-0000-0000-000000000000",
         m.LDAP_URL_PATTERN: "must be an ldap:// or ldaps:// URL, e.g. "
                             "ldaps://dc1.example.net:636",
+        m.LDAP_ATTRIBUTE_PATTERN: "must be an LDAP attribute name, e.g. employeeType",
+        m.GRAPH_URL_PATTERN: "must be the service root, without /v1.0, e.g. "
+                             "https://graph.microsoft.com (http:// only for an emulator)",
+        m.GRAPH_MARKER_PATTERN: "must be onPremisesExtensionAttributes.extensionAttribute1 "
+                                "to 15, or a directory extension property "
+                                "extension_<app id without dashes>_<name>",
     }.get(pattern, "has the wrong format")

@@ -31,6 +31,14 @@ LDAP_URL_PATTERN = r"^ldaps?://[^\s]+$"
 # words the mismatch, naming the character).
 NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+GRAPH_URL_PATTERN = r"^https?://[^\s/?#]+/?$"  # the service root: tenantry adds /v1.0
+# Where the graph provider keeps its ownership marker: an on-premises extension attribute
+# (1-15) or a directory extension property (extension_<app id without dashes>_<name>).
+GRAPH_MARKER_PATTERN = (r"^(onPremisesExtensionAttributes\.extensionAttribute([1-9]|1[0-5])"
+                        r"|extension_[0-9a-fA-F]{32}_[A-Za-z0-9_]{1,100})$")
+# A ledger account code (Xero allows up to 10 characters).
+ACCOUNT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,9}$"
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 
 # Largest amount accepted anywhere: far above any seat price, far below where Decimal
 # arithmetic or a spreadsheet would lose digits.
@@ -116,6 +124,12 @@ EnvName = Annotated[str, Field(pattern=ENV_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=256, pattern=NAME_PATTERN)]
 Upn = Annotated[str, Field(pattern=UPN_PATTERN, max_length=256)]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
+def _code(value: Any) -> Any:
+    # `account_code: 200` is how people write a ledger code: read the number as its text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+AccountCode = Annotated[str, Field(pattern=ACCOUNT_CODE_PATTERN), BeforeValidator(_code)]
 Glob = Annotated[str, Field(min_length=1, max_length=256)]
 Globs = Annotated[tuple[Glob, ...], Field(min_length=1)]
 
@@ -139,6 +153,7 @@ class Product(Model):
     price: Money
     price_changes: tuple[PriceChange, ...] = ()
     assign: Assign | None = None
+    account_code: AccountCode | None = None  # ledger account for accounting exports
 
     @model_validator(mode="after")
     def _oldest_first(self) -> Product:
@@ -180,6 +195,31 @@ class Rule(Model):
         return self
 
 
+class Issuer(Model):
+    """Who sends the invoices: printed at the top of each per-party document."""
+
+    name: Name
+    address: Annotated[tuple[Name, ...], Field(max_length=8)] = ()  # lines, as printed
+    tax_number: Annotated[Name, BeforeValidator(_code)] | None = None  # GST or VAT number
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=256)] | None = None
+    due_days: Annotated[int, Field(ge=0, le=366)] = 20  # due date = invoice date + days
+
+
+class Tax(Model):
+    """A tax added on top of what tenantry bills (GST, VAT), shown on its own line."""
+
+    name: Annotated[str, Field(min_length=1, max_length=32, pattern=NAME_PATTERN)]
+    rate: Percent  # percent of the amount, e.g. 15
+
+
+class Xero(Model):
+    """The Xero sales-invoice import (``bill --format xero``)."""
+
+    account_code: AccountCode = "200"  # for products without their own account_code
+    tax_type: Name | None = None  # the tax rate as Xero names it, e.g. "15% GST on Income"
+    date_format: Literal["DD/MM/YYYY", "MM/DD/YYYY"] = "DD/MM/YYYY"  # as the org's region
+
+
 class BillingSettings(Model):
     currency: Annotated[str, AfterValidator(_currency)] = "USD"
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
@@ -187,6 +227,9 @@ class BillingSettings(Model):
                          BeforeValidator(_close_day)] = "last"
     proration: Literal["daily", "snapshot", "peak"] = "daily"
     rules: tuple[Rule, ...] = ()
+    issuer: Issuer | None = None
+    tax: Tax | None = None
+    xero: Xero = Xero()
 
     @property
     def minor_units(self) -> int:
@@ -213,6 +256,9 @@ class LocalDirectory(Model):
     path: Annotated[str, Field(min_length=1)] | None = None
 
 
+LDAP_ATTRIBUTE_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{0,127}$"
+
+
 class LdapDirectory(Model):
     provider: Literal["ldap"]
     url: Annotated[str, Field(pattern=LDAP_URL_PATTERN)]
@@ -220,14 +266,60 @@ class LdapDirectory(Model):
     base_dn: Annotated[str, Field(min_length=1)]
     bind_dn: Annotated[str, Field(min_length=1)]
     password_env: EnvName
-    ca_file: str | None = None
+    ca_file: Annotated[str, Field(min_length=1)] | None = None
+    # ldap:// URLs only: upgrade with StartTLS before binding (ldaps:// is TLS from the start).
+    start_tls: bool = False
+    tls_verify: bool = True  # false (labs only) prints a warning on every run
+    page_size: Annotated[int, Field(ge=1, le=100_000)] = 500
+    # The user attribute holding tenantry's ownership marker; default per flavor
+    # (providers/ldap/flavors.py, docs/ldap.md).
+    marker_attribute: Annotated[str, Field(pattern=LDAP_ATTRIBUTE_PATTERN)] | None = None
+    timeout: Annotated[int, Field(ge=1, le=3600)] = 30  # seconds: connect, and each answer
+
+    @model_validator(mode="after")
+    def _tls_once(self) -> LdapDirectory:
+        if self.start_tls and self.url.lower().startswith("ldaps://"):
+            raise _located(("start_tls",), "start_tls applies to ldap:// URLs; an ldaps:// "
+                                           "connection is encrypted from the start")
+        return self
 
 
 class GraphDirectory(Model):
+    """Microsoft Entra ID through Microsoft Graph: one customer tenant (``tenant_id``), or a
+    partner app over many (``multi_tenant``: each tenant file's ``container`` is the
+    customer's Entra tenant id). Credentials: the app's client secret or certificate, or a
+    ready bearer token (``token_env``: emulators, tests, tokens fetched by other means)."""
+
     provider: Literal["graph"]
-    tenant_id: Annotated[str, Field(pattern=GUID_PATTERN)]
-    client_id: Annotated[str, Field(pattern=GUID_PATTERN)]
-    client_secret_env: EnvName
+    tenant_id: Annotated[str, Field(pattern=GUID_PATTERN)] | None = None
+    multi_tenant: bool = False
+    client_id: Annotated[str, Field(pattern=GUID_PATTERN)] | None = None
+    client_secret_env: EnvName | None = None
+    certificate_path: Annotated[str, Field(min_length=1)] | None = None
+    certificate_password_env: EnvName | None = None
+    token_env: EnvName | None = None
+    graph_url: Annotated[str, Field(pattern=GRAPH_URL_PATTERN)] = "https://graph.microsoft.com"
+    marker_attribute: Annotated[str, Field(pattern=GRAPH_MARKER_PATTERN)] = \
+        "onPremisesExtensionAttributes.extensionAttribute15"
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+
+    @model_validator(mode="after")
+    def _tenancy_and_credentials(self) -> GraphDirectory:
+        if self.multi_tenant and self.tenant_id is not None:
+            raise _located(("tenant_id",), "a multi_tenant directory takes each customer's "
+                                           "tenant id from its tenant file's 'container'; "
+                                           "remove 'tenant_id'")
+        if not self.multi_tenant and self.tenant_id is None:
+            raise _located((), "missing key 'tenant_id': the Entra tenant id (a GUID), or set "
+                               "'multi_tenant: true' for a partner app over many tenants")
+        if self.token_env is None:
+            if self.client_id is None:
+                raise _located((), "missing key 'client_id': the app registration's "
+                                   "application id (or 'token_env' for a ready token)")
+            if (self.client_secret_env is None) == (self.certificate_path is None):
+                raise _located((), "give one credential: 'client_secret_env' (a variable "
+                                   "holding the client secret) or 'certificate_path'")
+        return self
 
 
 DirectoryConfig = Annotated[Union[LocalDirectory, LdapDirectory, GraphDirectory],
@@ -266,6 +358,9 @@ class UserSpec(Model):
     enabled: bool = True
     usage_location: Country | None = None
     skus: Annotated[tuple[Sku, ...], AfterValidator(_unique)] = ()
+    # Take over the directory's unmarked object with this UPN (set by 'tenantry import
+    # --adopt'): the next apply stamps the ownership marker on it and changes nothing else.
+    adopt: bool = False
 
 
 class TenantSpec(Model):

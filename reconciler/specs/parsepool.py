@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,7 +71,10 @@ def parse_all(blobs: Sequence[str], fetch: Fetch, cache: ParseCache,
     that the work outweighs starting processes.
     """
     workers = min(cores(), MAX_WORKERS, len(blobs))
-    if not parallel or workers < 2 or "fork" not in mp.get_all_start_methods():
+    # Forking a process that runs other threads (the API server's pool) can copy a lock
+    # another thread holds, and the child then waits on it for ever: parse here instead.
+    if not parallel or workers < 2 or threading.active_count() > 1 \
+            or "fork" not in mp.get_all_start_methods():
         return dict(_parse_chunk(fetch, blobs, cache, convert))
     chunks = _chunks(blobs, workers)
     out: dict[str, T] = {}

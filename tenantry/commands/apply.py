@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
+from reconciler.changes import notes
 from reconciler.errors import UserError
 from reconciler.planning.apply import ApplyReport, apply_plan, check_delete_guard
 from reconciler.planning.directory import Status, TenantTarget
 from reconciler.planning.plan import Plan, TenantPlan
 from reconciler.planning.planner import select_tenants, target_for
 from reconciler.specs.tree import Specs
-from tenantry import __version__
+from tenantry import __version__, applylock
 from tenantry.commands import plan as plan_cmd
 from tenantry.options import parse_shard
-from tenantry.output import err, out
+from tenantry.output import check_output, err, out
 from tenantry.workspace import Workspace
 
 _MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped"}
@@ -24,22 +26,43 @@ _MARK = {Status.APPLIED: "ok", Status.FAILED: "FAILED", Status.SKIPPED: "skipped
 
 def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_deletes: int,
         tenants: Sequence[str], shard: str | None, allow_dirty: bool,
-        new_passwords: Path | None = None) -> int:
+        new_passwords: str | Path | None = None, lock_timeout: float = 0) -> int:
     if ws.repo is None:
+        ws.require_specs_dir()
         raise UserError(f"{ws.label} is not in a git repository; apply records each outcome "
                         "on the applied commit, so the specs must be committed")
+    passwords = None if new_passwords is None else \
+        check_output(new_passwords, "--new-passwords", ws.cwd)
     dirty = ws.specs_dirty()
     if dirty and not allow_dirty:
-        raise UserError(f"the specs in {ws.label} differ from HEAD; commit them first (or pass "
+        raise UserError(f"the spec files in {ws.label}/ have changes not committed to HEAD (apply "
+                        "records its outcome on the commit it applies); commit them first (or pass "
                         "--allow-dirty to apply uncommitted specs)")
     specs = ws.load()
+    saved = None
     if plan_file is not None:
-        plan = _load_saved(ws.cwd / plan_file)
+        saved = _load_saved(ws.cwd / plan_file)
         if tenants or shard:
             # --tenant/--shard narrow a saved plan; they never add tenants to it.
             chosen = set(select_tenants(specs, tenants, parse_shard(shard)))
-            plan = plan.model_copy(update={
-                "tenants": tuple(t for t in plan.tenants if t.tenant in chosen)})
+            saved = saved.model_copy(update={
+                "tenants": tuple(t for t in saved.tenants if t.tenant in chosen)})
+        directories = {t.directory for t in saved.tenants}
+    else:
+        directories = {specs.directory_id(t)
+                       for t in select_tenants(specs, tenants, parse_shard(shard))}
+    # Planning happens under the lock too: a plan made while another apply runs is stale.
+    with applylock.locked(ws.root, directories, wait=lock_timeout):
+        return _apply(ws, specs, saved, plan_file, auto_approve=auto_approve,
+                      max_deletes=max_deletes, tenants=tenants, shard=shard, dirty=dirty,
+                      passwords=passwords)
+
+
+def _apply(ws: Workspace, specs: Specs, saved: Plan | None, plan_file: Path | None, *,
+           auto_approve: bool, max_deletes: int, tenants: Sequence[str], shard: str | None,
+           dirty: bool, passwords: Path | None) -> int:
+    if saved is not None and plan_file is not None:
+        plan = saved
         # Plan again from scratch what the saved plan covers, to prove it is still current.
         names = [t.tenant for t in plan.tenants if t.tenant in specs.tenants]
         fresh = plan_cmd.compute(ws, specs, names, None) if names \
@@ -57,10 +80,10 @@ def run(ws: Workspace, *, plan_file: Path | None, auto_approve: bool, max_delete
     check_delete_guard(plan, max_deletes)
     if plan_file is None and not auto_approve:
         _confirm()
-    with ws.directories(specs, new_passwords) as pool:
+    with ws.directories(specs, passwords) as pool:
         report = apply_plan(plan, pool, _targets(specs))
     _print(plan, report)
-    _record(ws, plan, report, dirty)
+    _record(ws, specs, plan, report, dirty)
     return 0 if report.ok else 1
 
 
@@ -123,25 +146,37 @@ def _print(plan: Plan, report: ApplyReport) -> None:
         f"{report.count(Status.FAILED)} failed, {report.count(Status.SKIPPED)} skipped.")
 
 
-def _record(ws: Workspace, plan: Plan, report: ApplyReport, dirty: bool) -> None:
+def _record(ws: Workspace, specs: Specs, plan: Plan, report: ApplyReport, dirty: bool) -> None:
+    """Leave the outcome on the applied commit: a ``tenantry.apply/1`` note (one JSON line
+    per apply; ``tenantry log`` shows them)."""
     assert ws.repo is not None
     head = ws.repo.head()
     if head is None:
         return
-    record: dict[str, Any] = {
-        "applied_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "tool_version": __version__,
+    note = notes.build(
+        applied_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        tool_version=__version__, revision=head,
         # Now, not when a saved plan was made: did the applied specs differ from HEAD?
-        "dirty": dirty,
-        "tenants": sorted({c.tenant for c in plan.changes()}),
-        "applied": report.count(Status.APPLIED),
-        "failed": sorted(r.change_id for r in report.results if r.status is Status.FAILED),
-        "skipped": sorted(r.change_id for r in report.results if r.status is Status.SKIPPED),
+        dirty=dirty, tenants=[c.tenant for c in plan.changes()],
+        applied=report.count(Status.APPLIED),
+        failures=[(r.change_id, r.message) for r in report.results
+                  if r.status is Status.FAILED],
+        skipped=[r.change_id for r in report.results if r.status is Status.SKIPPED],
         # Tenants whose directory could not be read: nothing was applied to them.
-        "not_planned": sorted(t.tenant for t in plan.tenants if t.error),
-    }
+        not_planned=[t.tenant for t in plan.tenants if t.error],
+        secrets=_secrets(specs))
     try:
-        ws.repo.add_note(head, record)
+        ws.repo.add_note(head, note.to_json())
     except UserError as exc:
         raise UserError(f"the changes above were made, but their record could not be "
                         f"written as a git note on {head[:12]}: {exc}") from None
+
+
+def _secrets(specs: Specs) -> list[str]:
+    """The values of every secret the directories name (``*_env``): never in a note."""
+    values = []
+    for config in specs.directories.directories.values():
+        for field, name in config.model_dump().items():
+            if field.endswith("_env") and isinstance(name, str) and os.environ.get(name):
+                values.append(os.environ[name])
+    return values

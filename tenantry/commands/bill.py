@@ -13,35 +13,47 @@ from reconciler.billing.run import BillRequest, Revisions, gc_paused, resolve, r
 from reconciler.errors import UserError
 from reports import TEMPLATES_ENV
 from tenantry import reportcache
-from tenantry.output import err, out, write_atomic
+from tenantry.output import check_folder, check_output, err, out, out_bytes, write_atomic
 from tenantry.reportcache import ReportCache
 from tenantry.workspace import Workspace
 
-FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")
+FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown", "xero")
 CACHE = ".tenantry/cache"
 
 
 def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: str | None,
-        end: str | None, rev: str | None, fmt: str, output: Path | None) -> int:
+        end: str | None, rev: str | None, fmt: str, output: str | Path | None,
+        strict: bool = False, show_unbillable: bool = False,
+        split: str | Path | None = None) -> int:
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "xlsx" and output is None:
         raise UserError("--format xlsx writes a workbook: give --output FILE.xlsx")
+    if output is not None:
+        check_output(output, "--output", ws.cwd)  # before the work, not after it
+    if split is not None:
+        check_folder(split, "--split", ws.cwd, create=False)
     if ws.repo is None:
+        ws.require_specs_dir()
         raise UserError(f"{ws.label} is not in a git repository; billing reads the history of "
                         "the specs from git")
     specs_rel = ws.specs_dir.relative_to(ws.repo.root).as_posix() \
         if ws.specs_dir.is_relative_to(ws.repo.root) else None
     if specs_rel is None:
         raise UserError(f"{ws.label} is outside the git repository at {ws.repo.root}")
+    if ws.repo.head() is None and rev is None and commit_range is None:
+        raise UserError(f"the git repository at {ws.repo.root} has no commits yet; billing "
+                        "reads the history of the specs, so commit them first")
     request = BillRequest(commit_range=commit_range, period=period, start=_date("--from", start),
                           end=_date("--to", end), rev=rev)
     revisions = resolve(ws.repo, request)
     color = fmt == "table" and output is None and sys.stdout.isatty() \
         and "NO_COLOR" not in os.environ
     cache_dir = ws.repo.root / CACHE if reportcache.enabled() else None
-    cache = _report_cache(cache_dir, specs_rel, request, revisions, fmt, color)
-    hit = cache.get() if cache else None
+    cache = _report_cache(cache_dir, specs_rel, request, revisions, fmt, color,
+                          show_unbillable)
+    # --split lays out the report itself, so it needs the report, not a cached rendering.
+    hit = cache.get() if cache and split is None else None
     if hit is not None:
         raw, warnings = hit
         # Written to a file as is; only text for the terminal is decoded.
@@ -49,26 +61,42 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
     else:
         with gc_paused(freeze=True):  # the report and its rendering: ~1M objects
             report = run_bill(ws.repo, specs_rel, request, cache_dir, revisions)
-            data = _render(report, fmt, color)
+            data = _render(report, fmt, color, show_unbillable)
         warnings = list(report.warnings)
         if cache is not None:
             cache.put(data if isinstance(data, bytes) else data.encode(), warnings)
+        if split is not None:
+            _write_split(report, ws.cwd / split, str(split))
     if output is not None:
-        write_atomic(ws.cwd / output, data)
+        write_atomic(ws.cwd / output, data, "--output")
         err(f"wrote {output}")
     elif isinstance(data, bytes):  # JSON (xlsx is refused above), as UTF-8 already
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        out_bytes(data)
     else:
         out(data.rstrip("\n"))
     if not (fmt == "table" and output is None):  # the table already shows its warnings
         for warning in warnings:
             err(f"warning: {warning}")
+    if strict and warnings:
+        # For CI billing jobs: the report is written, but a warning fails the job.
+        err(f"error: --strict: {len(warnings)} warning{'' if len(warnings) == 1 else 's'} "
+            "(see above)")
+        return 1
     return 0
 
 
+def _write_split(report: BillReport, folder: Path, shown: str) -> None:
+    from reports import bill_split
+    pages = bill_split.render(report)
+    target = check_folder(folder, "--split")
+    for name, html in pages.items():
+        write_atomic(target / name, html, "--split")
+    err(f"wrote {len(pages)} document{'' if len(pages) == 1 else 's'} to {shown}")
+
+
 def _report_cache(cache_dir: Path | None, specs_rel: str, request: BillRequest,
-                  revisions: Revisions, fmt: str, color: bool) -> ReportCache | None:
+                  revisions: Revisions, fmt: str, color: bool,
+                  show_unbillable: bool = False) -> ReportCache | None:
     """The cache entry for this request, or None when its answer is not fixed by the key."""
     if cache_dir is None or os.environ.get(TEMPLATES_ENV):
         return None  # caching off, or HTML from templates outside the package
@@ -77,14 +105,16 @@ def _report_cache(cache_dir: Path | None, specs_rel: str, request: BillRequest,
     return ReportCache(cache_dir, {
         "rev": revisions.sha, "base": revisions.base, "specs": specs_rel,
         "period": request.period, "from": str(request.start), "to": str(request.end),
-        "format": fmt, "color": color})
+        "format": fmt, "color": color,
+        **({"show_unbillable": True} if show_unbillable and fmt == "table" else {})})
 
 
-def _render(report: BillReport, fmt: str, color: bool) -> str | bytes:
+def _render(report: BillReport, fmt: str, color: bool,
+            show_unbillable: bool = False) -> str | bytes:
     if fmt == "table":
         # Colour only for a person at a terminal; files and pipes get plain, stable text.
         from reports import bill_table
-        return bill_table.render(report, color=color)
+        return bill_table.render(report, color=color, show_unbillable=show_unbillable)
     return _renderer(fmt)(report)
 
 
@@ -114,4 +144,7 @@ def _renderer(fmt: str) -> Callable[[BillReport], str | bytes]:
     if fmt == "xlsx":
         from reports import bill_xlsx
         return bill_xlsx.render
+    if fmt == "xero":
+        from reports import bill_xero
+        return bill_xero.render
     raise AssertionError(fmt)  # table is rendered by run()

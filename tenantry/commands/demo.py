@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import shlex
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,8 +19,9 @@ from reconciler.errors import UserError
 from tenantry.commands import apply as apply_cmd
 from tenantry.commands import bill as bill_cmd
 from tenantry.demo_story import STORY, Docs, Step
+from tenantry.invocation import activate_hint, tenantry_command
 from tenantry.options import Options
-from tenantry.output import out
+from tenantry.output import check_folder, out
 from tenantry.specwriter import dump
 from tenantry.workspace import Workspace
 
@@ -47,8 +49,18 @@ def run(ws: Workspace, target: Path | None) -> int:
             raise UserError(f"demo step {number} failed to apply")
     out(f"\nDone: {len(STORY)} commits applied to {repo / '.tenantry/directory.sqlite'}.")
     _invoice(repo)
-    out(f"\nTry: cd {repo} && git log --stat && tenantry plan && tenantry bill")
+    for line in hint(repo):
+        out(line)
     return 0
+
+
+def hint(repo: Path) -> list[str]:
+    """What to type next, runnable exactly as printed."""
+    command = tenantry_command()
+    lines = ["", "Try it (each line as printed):", f"  cd {shlex.quote(str(repo))}",
+             "  git log --oneline", f"  {command} plan", f"  {command} bill --show-unbillable"]
+    activate = activate_hint()
+    return lines + ([activate] if activate else [])
 
 
 def _invoice(repo: Path) -> None:
@@ -57,20 +69,21 @@ def _invoice(repo: Path) -> None:
     clock = Clock(specs.billing.timezone)
     period = Period.containing(clock.today(), specs.billing.close_day).previous().label
     out(f"\n=== Invoice for the last closed period, {period}")
+    (repo / "invoices").mkdir(exist_ok=True)
     for fmt, name in (("table", None), ("html", f"invoices/{period}.html"),
-                      ("xlsx", f"invoices/{period}.xlsx")):
+                      ("xlsx", f"invoices/{period}.xlsx"), ("xero", f"invoices/{period}.xero.csv")):
         bill_cmd.run(Workspace(Options(chdir=repo)), commit_range=None, period=period,
                      start=None, end=None, rev=None, fmt=fmt,
-                     output=Path(name) if name else None)
+                     output=Path(name) if name else None,
+                     split=f"invoices/{period}" if fmt == "html" else None)
 
 
 def _prepare(cwd: Path, target: Path | None) -> Path:
     if target is None:
         return Path(tempfile.mkdtemp(prefix="tenantry-demo-"))
-    repo = (cwd / target).resolve()
-    if repo.exists() and any(repo.iterdir()):
+    repo = check_folder(target, "DIR", cwd).resolve()
+    if any(repo.iterdir()):
         raise UserError(f"{str(target)!r} is not empty; give a new or empty folder for the demo")
-    repo.mkdir(parents=True, exist_ok=True)
     return repo
 
 

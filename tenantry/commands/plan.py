@@ -12,7 +12,7 @@ from reconciler.specs import Specs, gc_paused
 from reports import plan_markdown, plan_text
 from tenantry import __version__
 from tenantry.options import parse_shard
-from tenantry.output import err, out, write_atomic
+from tenantry.output import check_output, err, out, write_atomic
 from tenantry.workspace import Workspace
 
 FORMATS = ("text", "json", "markdown")
@@ -36,12 +36,14 @@ def render(plan: Plan, fmt: str) -> str:
 
 
 def run(ws: Workspace, *, tenants: Sequence[str], shard: str | None, fmt: str,
-        out_file: Path | None, detailed_exitcode: bool) -> int:
+        out_file: str | Path | None, detailed_exitcode: bool) -> int:
+    if out_file is not None:
+        check_output(out_file, "--out", ws.cwd)  # before reading any directory
     specs = ws.load()
     plan = compute(ws, specs, tenants, shard)
     if out_file is not None:
         # The saved plan is always the JSON document; apply reads it back.
-        write_atomic(ws.cwd / out_file, plan.json_chunks())
+        write_atomic(ws.cwd / out_file, plan.json_chunks(), "--out")
     if fmt == "json":
         for chunk in plan.json_chunks():  # streamed: a first plan can be ~130 MB of JSON
             sys.stdout.write(chunk)
