@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reconciler.billing.terms import CUSTOMER, RESELLER, Terms
 from reconciler.errors import UserError
-from reconciler.specs.model import ID_PATTERN
+from reconciler.specs.fields import ID_PATTERN
 
 ALL, TENANT, RESELLER_SCOPE = "all", "tenant", "reseller"
 _ID = re.compile(ID_PATTERN)

@@ -9,18 +9,19 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 import typer.core
 
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__
+from tenantry.cli_common import TokensFile, choice, workspace
+from tenantry.cli_history import history
+from tenantry.cli_requests import requests_app
+from tenantry.cli_token import token_app
 from tenantry.options import Options
 from tenantry.output import err
-
-if TYPE_CHECKING:
-    from tenantry.workspace import Workspace
 
 EXIT_INTERNAL = 3
 
@@ -69,13 +70,6 @@ def _global(
     ctx.obj = Options(chdir=chdir, specs=specs, debug=debug)
 
 
-def _ws(ctx: typer.Context) -> Workspace:
-    from tenantry.workspace import Workspace  # imports the models: only when a command runs
-
-    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
-    return Workspace(options)
-
-
 Tenants = Annotated[list[str], typer.Option("--tenant", metavar="ID",
                                             help="Only this tenant (repeatable).")]
 Shard = Annotated[Optional[str], typer.Option("--shard", metavar="I/N",
@@ -86,7 +80,7 @@ Shard = Annotated[Optional[str], typer.Option("--shard", metavar="I/N",
 def validate(ctx: typer.Context) -> None:
     """Check every spec file and the references between them."""
     from tenantry.commands import validate as cmd
-    raise typer.Exit(cmd.run(_ws(ctx)))
+    raise typer.Exit(cmd.run(workspace(ctx)))
 
 
 @app.command()
@@ -103,9 +97,9 @@ def plan(
 ) -> None:
     """Show what apply would change: specs in the working tree against the directories."""
     from tenantry.commands import plan as cmd
-    _choice("--format", fmt, cmd.FORMATS)
-    raise typer.Exit(cmd.run(_ws(ctx), tenants=tenant, shard=shard, fmt=fmt, out_file=out_file,
-                             detailed_exitcode=detailed_exitcode))
+    choice("--format", fmt, cmd.FORMATS)
+    raise typer.Exit(cmd.run(workspace(ctx), tenants=tenant, shard=shard, fmt=fmt,
+                             out_file=out_file, detailed_exitcode=detailed_exitcode))
 
 
 @app.command()
@@ -131,7 +125,7 @@ def apply(
 ) -> None:
     """Carry out a plan (a saved one, or a fresh one after confirmation)."""
     from tenantry.commands import apply as cmd
-    raise typer.Exit(cmd.run(_ws(ctx), plan_file=plan_file, auto_approve=auto_approve,
+    raise typer.Exit(cmd.run(workspace(ctx), plan_file=plan_file, auto_approve=auto_approve,
                              max_deletes=max_deletes, tenants=tenant, shard=shard,
                              allow_dirty=allow_dirty, new_passwords=new_passwords,
                              lock_timeout=lock_timeout))
@@ -168,7 +162,7 @@ def bill(
 ) -> None:
     """Bill seats from the git history of the specs: a period, dates or a commit range."""
     from tenantry.commands import bill as cmd
-    raise typer.Exit(cmd.run(_ws(ctx), commit_range=commit_range, period=period, start=start,
+    raise typer.Exit(cmd.run(workspace(ctx), commit_range=commit_range, period=period, start=start,
                              end=end, rev=rev, fmt=fmt, output=output, strict=strict,
                              show_unbillable=show_unbillable, split=split))
 
@@ -185,8 +179,8 @@ def licences(
 ) -> None:
     """Seats bought per tenant and SKU (Graph) against seats in the specs."""
     from tenantry.commands import licences as cmd
-    _choice("--format", fmt, cmd.FORMATS)
-    raise typer.Exit(cmd.run(_ws(ctx), tenants=tenant, shard=shard, fmt=fmt, output=output))
+    choice("--format", fmt, cmd.FORMATS)
+    raise typer.Exit(cmd.run(workspace(ctx), tenants=tenant, shard=shard, fmt=fmt, output=output))
 
 
 @app.command()
@@ -195,7 +189,7 @@ def schema(ctx: typer.Context,
                metavar="DIR", help="Where to write them (default: schemas).")] = None) -> None:
     """Write JSON Schemas for the spec files (default folder: schemas/)."""
     from tenantry.commands import schema as cmd
-    raise typer.Exit(cmd.run(_ws(ctx), target))
+    raise typer.Exit(cmd.run(workspace(ctx), target))
 
 
 @app.command()
@@ -205,86 +199,11 @@ def demo(ctx: typer.Context,
          ] = None) -> None:
     """Build a sample spec repository with history, apply it to a local directory."""
     from tenantry.commands import demo as cmd
-    raise typer.Exit(cmd.run(_ws(ctx), target))
+    raise typer.Exit(cmd.run(workspace(ctx), target))
 
 
-@app.command()
-def diff(
-    ctx: typer.Context,
-    base: Annotated[str, typer.Argument(
-        metavar="BASE", help="The base revision; or two joined by three dots: the second "
-                             "against its merge base with the first, as a pull request.")],
-    head: Annotated[Optional[str], typer.Argument(metavar="HEAD",
-                                                  help="Default: HEAD.")] = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="text|json|markdown",
-                                     help="Output format.")] = "text",
-    on: Annotated[Optional[str], typer.Option(
-        "--on", metavar="DATE", help="Price both sides on DATE (default: HEAD's day).")] = None,
-    all_tenants: Annotated[bool, typer.Option(
-        "--all-tenants", help="Price unchanged tenants too: totals for the whole book.")] = False,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
-                                                  help="Write to FILE (atomically).")] = None,
-) -> None:
-    """Spec changes between two revisions and their monthly charge; exit 2 when any."""
-    from tenantry.commands import diff as cmd
-    _choice("--format", fmt, cmd.FORMATS)
-    raise typer.Exit(cmd.run(_ws(ctx), base=base, head=head, fmt=fmt, on=on,
-                             all_tenants=all_tenants, output=output))
-
-
-@app.command()
-def show(
-    ctx: typer.Context,
-    target: Annotated[Optional[str], typer.Argument(metavar="TENANT[/USER]")] = None,
-    at: Annotated[Optional[str], typer.Option(
-        "--at", metavar="DATE", help="The state at the end of DATE (or at DATETIME).")] = None,
-    rev: Annotated[Optional[str], typer.Option("--rev", metavar="REV",
-                                               help="The state at REV.")] = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="table|json|csv|xlsx",
-                                     help="Output format (xlsx needs --output).")] = "table",
-    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
-                                                  help="Write to FILE (atomically).")] = None,
-) -> None:
-    """What was provisioned at a moment, from git history (names as they were then)."""
-    from tenantry.commands import show as cmd
-    _choice("--format", fmt, cmd.FORMATS)
-    raise typer.Exit(cmd.run(_ws(ctx), target=target, at=at, rev=rev, fmt=fmt, output=output))
-
-
-@app.command()
-def log(
-    ctx: typer.Context,
-    target: Annotated[Optional[str], typer.Argument(metavar="TENANT[/USER]")] = None,
-    commit_range: Annotated[Optional[str], typer.Argument(metavar="A..B")] = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="text|json",
-                                     help="Output format.")] = "text",
-) -> None:
-    """Who changed a tenant or user, when, in which pull request, and when it was applied."""
-    from tenantry.commands import log as cmd
-    _choice("--format", fmt, cmd.FORMATS)
-    raise typer.Exit(cmd.run(_ws(ctx), target=target, commit_range=commit_range, fmt=fmt))
-
-
-@app.command("import")
-def import_(
-    ctx: typer.Context,
-    tenant: Annotated[str, typer.Argument(metavar="TENANT")],
-    adopt: Annotated[bool, typer.Option(
-        "--adopt", help="Mark unmarked users 'adopt: true': the next apply takes them over "
-                        "(sets the ownership marker, nothing else).")] = False,
-    directory: Annotated[Optional[str], typer.Option(
-        "--directory", metavar="ID", help="The directory of a tenant without a file.")] = None,
-    container: Annotated[Optional[str], typer.Option(
-        "--container", metavar="C", help="Its container (ldap OU, graph tenant id).")] = None,
-    domain: Annotated[Optional[str], typer.Option("--domain", metavar="D",
-                                                  help="Its UPN domain.")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", metavar="NAME",
-                                                help="Its display name (new file).")] = None,
-) -> None:
-    """Write specs/tenants/TENANT.yaml from what its directory holds (merging into it)."""
-    from tenantry.commands import import_tenant as cmd
-    raise typer.Exit(cmd.run(_ws(ctx), tenant=tenant, adopt=adopt, directory=directory,
-                             container=container, domain=domain, name=name))
+# diff, show, log and import (defined in cli_history), listed here in --help.
+app.registered_commands.extend(history.registered_commands)
 
 
 @app.command()
@@ -296,12 +215,8 @@ def init(ctx: typer.Context,
          ) -> None:
     """Start a spec repository of your own: commented example files to edit."""
     from tenantry.commands import init as cmd
-    raise typer.Exit(cmd.run(_ws(ctx), target, commit=commit))
+    raise typer.Exit(cmd.run(workspace(ctx), target, commit=commit))
 
-
-TokensFile = Annotated[Optional[Path], typer.Option(
-    "--tokens", metavar="FILE",
-    help="The token store (default .tenantry/tokens.sqlite in the spec repository).")]
 
 
 @app.command()
@@ -318,142 +233,12 @@ def serve(
 ) -> None:
     """Serve the read API (tenants, billing) for PSA tools, Excel and Power BI."""
     from tenantry.commands import serve as cmd
-    raise typer.Exit(cmd.run(_ws(ctx), host=host, port=port, tokens=tokens,
+    raise typer.Exit(cmd.run(workspace(ctx), host=host, port=port, tokens=tokens,
                              root_path=root_path))
 
 
-token_app = typer.Typer(name="token", no_args_is_help=True,
-                        help="Bearer tokens for the read API (tenantry serve).")
 app.add_typer(token_app)
-
-
-@token_app.command("create")
-def token_create(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", metavar="NAME",
-                                      help="Who it is for (many tokens per name).")],
-    scope: Annotated[str, typer.Option("--scope", metavar="all|tenant:ID|reseller:ID",
-                                       help="What it may see.")] = "all",
-    expires: Annotated[Optional[str], typer.Option(
-        "--expires", metavar="DATE", help="Last valid day (UTC), or an ISO date-time.")] = None,
-    tokens: TokensFile = None,
-) -> None:
-    """Create a token and print it once."""
-    from tenantry.commands import token as cmd
-    raise typer.Exit(cmd.create(_ws(ctx), name=name, scope=scope, expires=expires,
-                                tokens=tokens))
-
-
-@token_app.command("list")
-def token_list(ctx: typer.Context, tokens: TokensFile = None) -> None:
-    """List tokens: name, id, scope, created, last used, expiry (never the token)."""
-    from tenantry.commands import token as cmd
-    raise typer.Exit(cmd.list_tokens(_ws(ctx), tokens=tokens))
-
-
-@token_app.command("revoke")
-def token_revoke(ctx: typer.Context,
-                 ident: Annotated[str, typer.Argument(metavar="ID")],
-                 tokens: TokensFile = None) -> None:
-    """Revoke a token; the server refuses it from the next request."""
-    from tenantry.commands import token as cmd
-    raise typer.Exit(cmd.revoke(_ws(ctx), ident=ident, tokens=tokens))
-
-
-def _choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise UserError(f"{option} {value!r}: use one of {', '.join(allowed)}")
-
-
-requests_app = typer.Typer(name="requests", no_args_is_help=True,
-                           help="Change requests: one reviewed branch per change "
-                                "(requests/<n>-<slug>).")
 app.add_typer(requests_app)
-
-RequestSettingsFile = Annotated[Optional[Path], typer.Option(
-    "--settings", metavar="FILE",
-    help="Request settings (default .tenantry/requests.toml in the spec repository).")]
-BaseBranch = Annotated[Optional[str], typer.Option(
-    "--base", metavar="BRANCH", help="The branch requests start from and merge into "
-                                     "(default: the settings, else the branch checked out).")]
-
-
-@requests_app.command("new")
-def requests_new(
-    ctx: typer.Context,
-    tenant: Annotated[str, typer.Argument(metavar="TENANT")],
-    change: Annotated[str, typer.Argument(
-        metavar="CHANGE", help="add-user, update-user, set-enabled, change-skus or "
-                               "remove-user.")],
-    user: Annotated[str, typer.Argument(metavar="USER", help="The user id.")],
-    by: Annotated[str, typer.Option("--as", metavar="NAME",
-                                    help="Who asks (the commit's author).")],
-    upn: Annotated[Optional[str], typer.Option("--upn", metavar="UPN")] = None,
-    display_name: Annotated[Optional[str], typer.Option("--display-name", metavar="TEXT")]
-    = None,
-    given_name: Annotated[Optional[str], typer.Option("--given-name", metavar="TEXT")] = None,
-    surname: Annotated[Optional[str], typer.Option("--surname", metavar="TEXT")] = None,
-    sku: Annotated[list[str], typer.Option("--sku", metavar="SKU",
-                                           help="add-user: a SKU (repeatable).")] = [],
-    add_sku: Annotated[list[str], typer.Option("--add-sku", metavar="SKU",
-                                               help="change-skus (repeatable).")] = [],
-    remove_sku: Annotated[list[str], typer.Option("--remove-sku", metavar="SKU",
-                                                  help="change-skus (repeatable).")] = [],
-    enabled: Annotated[Optional[bool], typer.Option(
-        "--enable/--disable", help="set-enabled; add-user: --disable adds it disabled.")]
-    = None,
-    check: Annotated[bool, typer.Option("--check", help="Check only; submit nothing.")]
-    = False,
-    settings: RequestSettingsFile = None,
-    base: BaseBranch = None,
-) -> None:
-    """Ask for a change to one tenant: checked like validate, committed on a new branch."""
-    from tenantry.commands import requests as cmd
-    given = {"upn": upn, "display_name": display_name, "given_name": given_name,
-             "surname": surname, "skus": sku, "add": add_sku, "remove": remove_sku,
-             "enabled": enabled}
-    values = {k: v for k, v in given.items() if v is not None and v != []}
-    raise typer.Exit(cmd.new(_ws(ctx), tenant=tenant, op=change, user=user, values=values,
-                             requester=by, check_only=check, settings_file=settings,
-                             base=base))
-
-
-@requests_app.command("list")
-def requests_list(
-    ctx: typer.Context,
-    show_all: Annotated[bool, typer.Option("--all", help="Merged ones too.")] = False,
-    settings: RequestSettingsFile = None,
-    base: BaseBranch = None,
-) -> None:
-    """Requests not yet merged (with --all, every one)."""
-    from tenantry.commands import requests as cmd
-    raise typer.Exit(cmd.list_requests(_ws(ctx), show_all=show_all, settings_file=settings,
-                                       base=base))
-
-
-@requests_app.command("show")
-def requests_show(
-    ctx: typer.Context,
-    number: Annotated[int, typer.Argument(metavar="N", min=1)],
-    settings: RequestSettingsFile = None,
-    base: BaseBranch = None,
-) -> None:
-    """One request: who asked, when, and its change as a diff."""
-    from tenantry.commands import requests as cmd
-    raise typer.Exit(cmd.show(_ws(ctx), number=number, settings_file=settings, base=base))
-
-
-@requests_app.command("merge")
-def requests_merge(
-    ctx: typer.Context,
-    number: Annotated[int, typer.Argument(metavar="N", min=1)],
-    settings: RequestSettingsFile = None,
-    base: BaseBranch = None,
-) -> None:
-    """Merge a request into the base branch (a merge commit); refused when it conflicts or
-    the specs would not validate."""
-    from tenantry.commands import requests as cmd
-    raise typer.Exit(cmd.merge(_ws(ctx), number=number, settings_file=settings, base=base))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,41 +20,19 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
 from reconciler.planning.directory import Status
 
+from .chains import Chain, Outcome, chains_of, pack
 from .marker import Marker, owner
 from .operations import Op
 from .transport import MAX_WAIT, Transport, Unreachable, describe, retry_after
 
-MAX_BATCH = 20
 PARALLEL_BATCHES = 4   # batches in flight per tenant
 MAX_ATTEMPTS = 8
 MAX_THROTTLED = 30
 RETRY = frozenset({429, 500, 502, 503, 504})
-
-
-@dataclass
-class Outcome:
-    status: Status
-    message: str = ""
-
-
-@dataclass(eq=False)
-class Chain:
-    ops: list[Op]
-    pos: int = 0
-    not_before: float = 0.0
-
-    @property
-    def head(self) -> Op:
-        return self.ops[self.pos]
-
-    @property
-    def done(self) -> bool:
-        return self.pos >= len(self.ops)
 
 
 class Engine:
@@ -87,7 +65,7 @@ class Engine:
         flight), pack them into batches (or look their creates up); then wait for the first
         of those to finish, or for the next chain to be due."""
         loop = asyncio.get_running_loop()
-        idle = _chains(ops)  # chains not in flight
+        idle = chains_of(ops)  # chains not in flight
         tasks: dict[asyncio.Future[None], list[Chain]] = {}
         try:
             while idle or tasks:
@@ -98,7 +76,7 @@ class Engine:
                 for chain in check:
                     tasks[asyncio.ensure_future(self._settle_create(
                         chain, chain.head, self.verify.pop(chain.head)))] = [chain]
-                for batch, sequential in _pack([c for c in ready if c not in check]):
+                for batch, sequential in pack([c for c in ready if c not in check]):
                     tasks[asyncio.ensure_future(self._send(batch, sequential))] = \
                         list(dict.fromkeys(c for c, _ in batch))
                 timeout = max(0.0, min(c.not_before for c in idle) - now) if idle else None
@@ -241,8 +219,8 @@ class Engine:
               status: Status = Status.FAILED) -> None:
         self.outcomes[op] = Outcome(status, message)
         for rest in chain.ops[chain.pos + 1:]:
-            self.outcomes[rest] = Outcome(Status.SKIPPED, f"needs {op.changes[0]}, which "
-                                          f"{'failed' if status is Status.FAILED else 'was skipped'}")
+            what = "failed" if status is Status.FAILED else "was skipped"
+            self.outcomes[rest] = Outcome(Status.SKIPPED, f"needs {op.changes[0]}, which {what}")
         chain.pos = len(chain.ops)
 
     # --- creates and licences whose outcome is unknown ----------------------------------
@@ -309,36 +287,3 @@ class Engine:
         adds = {str(a["skuId"]).lower() for a in op.body["addLicenses"]}
         removes = {str(r).lower() for r in op.body["removeLicenses"]}
         return adds <= held and not removes & held
-
-
-def _chains(ops: list[Op]) -> list[Chain]:
-    """One chain per user whose operations in this stage need one another; the rest alone."""
-    by_user: dict[str, list[Op]] = {}
-    for op in ops:
-        by_user.setdefault(op.user, []).append(op)
-    chains: list[Chain] = []
-    for mine in by_user.values():
-        if any(need in mine for op in mine for need in op.needs):
-            chains.append(Chain(mine))
-        else:
-            chains.extend(Chain([op]) for op in mine)
-    return chains
-
-
-def _pack(ready: list[Chain]) -> list[tuple[list[tuple[Chain, Op]], bool]]:
-    """Batches of at most 20: parallel ones of single operations, sequential ones of whole
-    chains (a chain is never split across batches)."""
-    batches: list[tuple[list[tuple[Chain, Op]], bool]] = []
-    singles = [(c, c.head) for c in ready if len(c.ops) - c.pos == 1]
-    for start in range(0, len(singles), MAX_BATCH):
-        batches.append((singles[start:start + MAX_BATCH], False))
-    current: list[tuple[Chain, Op]] = []
-    for chain in (c for c in ready if len(c.ops) - c.pos > 1):
-        rest = [(chain, op) for op in chain.ops[chain.pos:]]
-        if current and len(current) + len(rest) > MAX_BATCH:
-            batches.append((current, True))
-            current = []
-        current.extend(rest)
-    if current:
-        batches.append((current, True))
-    return batches

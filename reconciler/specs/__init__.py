@@ -8,20 +8,16 @@ navigation) are this package's own business.
 
 from reconciler.specs.cache import Entry as ParseEntry
 from reconciler.specs.cache import Invalid, ParseCache, Parsed, blob_id
-from reconciler.specs.documents import DocumentInvalid, parse
-from reconciler.specs.loading import load_specs, read_tree
-from reconciler.specs.model import (
-    BillingSettings,
-    Catalog,
+from reconciler.specs.directories import (
     DirectoriesFile,
     DirectoryConfig,
     GraphDirectory,
     LdapDirectory,
     LocalDirectory,
-    ResellerFile,
-    Rule,
-    TenantSpec,
 )
+from reconciler.specs.documents import DocumentInvalid, parse
+from reconciler.specs.loading import load_specs, read_tree
+from reconciler.specs.model import BillingSettings, Catalog, ResellerFile, Rule, TenantSpec
 from reconciler.specs.parsepool import Fetch, FromMemory, gc_paused, parse_all
 from reconciler.specs.tree import (
     BILLING,

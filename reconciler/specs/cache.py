@@ -43,7 +43,7 @@ _LEGACY = ("tenants-v1",)  # billing's record cache before it was shared
 # Modules whose code decides what a file parses to (loader) and what validates (schema).
 _LOADER_MODULES = ("yamlsafe.py", "documents.py", "messages.py", "modelpath.py",
                    "yamlpos.py", "cache.py")
-_SCHEMA_MODULES = ("model.py", "currencies.py")
+_SCHEMA_MODULES = ("model.py", "fields.py", "directories.py", "currencies.py")
 
 
 def blob_id(data: bytes) -> str:

@@ -13,17 +13,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, NamedTuple
 
+from reconciler.specs.directories import DirectoriesFile
 from reconciler.specs.documents import DocProblem
-from reconciler.specs.model import (
+from reconciler.specs.fields import (
     DOMAIN_PATTERN,
     GUID_PATTERN,
     ID_PATTERN,
     SKU_PATTERN,
     UPN_PATTERN,
-    DirectoriesFile,
-    ResellerFile,
-    TenantSpec,
 )
+from reconciler.specs.model import ResellerFile, TenantSpec
 from reconciler.specs.tree import DIRECTORIES, RESELLERS, tenant_path
 
 # (file, problem) pairs; the loader resolves their positions.

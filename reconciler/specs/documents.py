@@ -16,15 +16,10 @@ from pydantic_core import ErrorDetails
 
 from reconciler.errors import Path
 from reconciler.specs import yamlsafe
+from reconciler.specs.directories import DirectoriesFile
+from reconciler.specs.fields import LocatedError
 from reconciler.specs.messages import key_message, value_message
-from reconciler.specs.model import (
-    BillingSettings,
-    Catalog,
-    DirectoriesFile,
-    LocatedError,
-    ResellerFile,
-    TenantSpec,
-)
+from reconciler.specs.model import BillingSettings, Catalog, ResellerFile, TenantSpec
 from reconciler.specs.modelpath import fields_at
 
 M = TypeVar("M", bound=BaseModel)

@@ -29,16 +29,10 @@ from reconciler.specs.crosscheck import (
     tenant_refs_from_json,
     tenant_refs_from_raw,
 )
+from reconciler.specs.directories import DEFAULT_DIRECTORIES, DirectoriesFile
 from reconciler.specs.documents import DocProblem, DocumentInvalid, parse
-from reconciler.specs.model import (
-    DEFAULT_DIRECTORIES,
-    ID_PATTERN,
-    BillingSettings,
-    Catalog,
-    DirectoriesFile,
-    ResellerFile,
-    TenantSpec,
-)
+from reconciler.specs.fields import ID_PATTERN
+from reconciler.specs.model import BillingSettings, Catalog, ResellerFile, TenantSpec
 from reconciler.specs.parsepool import FromMemory, gc_paused, parse_all, same
 from reconciler.specs.tree import (
     BILLING,

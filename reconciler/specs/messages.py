@@ -105,7 +105,7 @@ def _show(value: object) -> str:
 
 
 def _pattern_message(pattern: str, given: object = None) -> str:
-    from reconciler.specs import model as m
+    from reconciler.specs import fields as m
     if pattern == m.NAME_PATTERN and isinstance(given, str):
         bad = m.CONTROL_CHARACTER.search(given)
         if bad is not None:

@@ -6,15 +6,8 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
 from reconciler.specs.cache import Parsed
-from reconciler.specs.model import (
-    DEFAULT_DIRECTORIES,
-    BillingSettings,
-    Catalog,
-    DirectoriesFile,
-    DirectoryConfig,
-    ResellerFile,
-    TenantSpec,
-)
+from reconciler.specs.directories import DEFAULT_DIRECTORIES, DirectoriesFile, DirectoryConfig
+from reconciler.specs.model import BillingSettings, Catalog, ResellerFile, TenantSpec
 
 CATALOG = "catalog.yaml"
 BILLING = "billing.yaml"

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from reconciler.changes.logrun import ChangeLog, run_log
 from reconciler.changes.showrun import run_show
 from reconciler.errors import UserError
-from reconciler.specs.model import ID_PATTERN
+from reconciler.specs.fields import ID_PATTERN
 from reports import log_json, show_csv, show_json
 from server import http
 from server.auth import Authenticated, NotFound, Principal, sees
