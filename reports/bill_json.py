@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from itertools import islice
 from json.encoder import encode_basestring
 from typing import Any, Iterator
 
@@ -61,6 +62,9 @@ def render_bytes(report: BillReport) -> bytes:
     return b"".join(piece.encode() for piece in _pieces(report))
 
 
+LINES_PER_PIECE = 2000
+
+
 def _pieces(report: BillReport) -> Iterator[str]:
     # Joined once at the end: the lines are ~70 MB on a large history, so every
     # intermediate concatenation would copy all of them again.
@@ -69,7 +73,12 @@ def _pieces(report: BillReport) -> Iterator[str]:
         yield (",\n" if number else "") + f"  {json.dumps(key)}: "
         if key == "lines" and report.lines:
             yield "[\n"
-            yield from _joined(_lines(report))
+            # Joined in batches: one piece per seat line is 400,000 pieces to pass along
+            # and encode; one string of them all could be 140 MB (see render_bytes).
+            lines = _lines(report)
+            yield ",\n".join(islice(lines, LINES_PER_PIECE))
+            while batch := ",\n".join(islice(lines, LINES_PER_PIECE)):
+                yield ",\n" + batch
             yield "\n  ]"
         elif isinstance(value, list) and value:
             yield "[\n"

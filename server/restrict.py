@@ -43,7 +43,7 @@ def restrict(report: BillReport, terms: Terms, seen: Visibility) -> BillReport:
         quantities=tuple(q for q in report.quantities if priced.get(q.tenant)),
         invoices=invoices,
         statements=tuple(s for s in report.statements if s.reseller in seen.resellers),
-        statement_lines=tuple(x for x in report.statement_lines
-                              if x.reseller in seen.resellers),
+        statement_detail=lambda: tuple(x for x in report.statement_lines
+                                       if x.reseller in seen.resellers),
         warnings=(),
         total=sum((i.amount for i in invoices), Decimal(0)).quantize(places))

@@ -16,7 +16,7 @@ import typer.core
 
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__
-from tenantry.cli_common import TokensFile, choice, workspace
+from tenantry.cli_common import OutputFile, TokensFile, choice, workspace
 from tenantry.cli_history import history
 from tenantry.cli_requests import requests_app
 from tenantry.cli_token import token_app
@@ -148,8 +148,7 @@ def bill(
         "--format", metavar="table|json|csv|xlsx|html|markdown|xero",
         help="Output format (xlsx needs --output; xero is a Xero invoice import).")
     ] = "table",
-    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
-                                                   help="Write to FILE (atomically).")] = None,
+    output: OutputFile = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 1 when there is any warning (for CI billing jobs).")] = False,
     show_unbillable: Annotated[bool, typer.Option(
@@ -174,8 +173,7 @@ def licences(
     shard: Shard = None,
     fmt: Annotated[str, typer.Option("--format", metavar="table|json|csv",
                                      help="Output format.")] = "table",
-    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
-                                                  help="Write to FILE.")] = None,
+    output: OutputFile = None,
 ) -> None:
     """Seats bought per tenant and SKU (Graph) against seats in the specs."""
     from tenantry.commands import licences as cmd

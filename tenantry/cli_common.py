@@ -31,3 +31,5 @@ def choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
 TokensFile = Annotated[Optional[Path], typer.Option(
     "--tokens", metavar="FILE",
     help="The token store (default .tenantry/tokens.sqlite in the spec repository).")]
+OutputFile = Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
+                                                   help="Write to FILE (atomically).")]

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from tenantry.cli_common import choice, workspace
+from tenantry.cli_common import OutputFile, choice, workspace
 
 history = typer.Typer()
 
@@ -26,8 +26,7 @@ def diff(
         "--on", metavar="DATE", help="Price both sides on DATE (default: HEAD's day).")] = None,
     all_tenants: Annotated[bool, typer.Option(
         "--all-tenants", help="Price unchanged tenants too: totals for the whole book.")] = False,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
-                                                  help="Write to FILE (atomically).")] = None,
+    output: OutputFile = None,
 ) -> None:
     """Spec changes between two revisions and their monthly charge; exit 2 when any."""
     from tenantry.commands import diff as cmd
@@ -46,8 +45,7 @@ def show(
                                                help="The state at REV.")] = None,
     fmt: Annotated[str, typer.Option("--format", metavar="table|json|csv|xlsx",
                                      help="Output format (xlsx needs --output).")] = "table",
-    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
-                                                  help="Write to FILE (atomically).")] = None,
+    output: OutputFile = None,
 ) -> None:
     """What was provisioned at a moment, from git history (names as they were then)."""
     from tenantry.commands import show as cmd

@@ -404,7 +404,7 @@ def test_xlsx_statement_lines_are_what_each_statement_sums() -> None:
     report = make_report()
     line = StatementLine("resell", "beta", "bo", "SUPPORT", Decimal("15.63"), Decimal("80"),
                          Decimal("12.50"))
-    wb = workbook(bill_xlsx.render(replace(report, statement_lines=(line,))))
+    wb = workbook(bill_xlsx.render(replace(report, statement_detail=lambda: (line,))))
     ws = wb["Statement lines"]
     assert header(ws) == ["Reseller", "Tenant", "User", "SKU", "List amount", "Rate %",
                           "Amount"]

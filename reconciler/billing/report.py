@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from typing import Callable
 
 BILL_SCHEMA = "tenantry.bill/1"
 
@@ -55,11 +57,13 @@ class Statement:
     name: str  # not in the JSON
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StatementLine:
     """One amount a reseller statement sums (not in the JSON): per seat line, or per tenant
     and SKU in peak mode (``user`` is then ""). ``amount`` is rounded from the exact
-    ``list × rate``, so it can differ by a cent from ``rate`` of the rounded list amount."""
+    ``list × rate``, so it can differ by a cent from ``rate`` of the rounded list amount.
+
+    Not frozen, like ``Line``: one is built per seat a reseller is billed for. Read-only."""
 
     reseller: str
     tenant: str
@@ -124,5 +128,12 @@ class BillReport:
     warnings: tuple[str, ...]
     total: Decimal
     schema: str = BILL_SCHEMA
-    statement_lines: tuple[StatementLine, ...] = ()
+    # Lists the lines each statement sums (one per seat a reseller is billed for): only the
+    # printed documents show them, not the JSON, so they are worked out when first read.
+    statement_detail: Callable[[], tuple[StatementLine, ...]] = field(
+        default=tuple, repr=False, compare=False)
     invoicing: Invoicing = Invoicing()
+
+    @cached_property
+    def statement_lines(self) -> tuple[StatementLine, ...]:
+        return self.statement_detail()

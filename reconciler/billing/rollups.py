@@ -8,10 +8,10 @@ currency's minor unit; totals are sums of rounded lines.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable
+from typing import Callable, Iterable
 
 from reconciler.billing.calendar import Clock, Span
 from reconciler.billing.history import History, Stamp
@@ -88,7 +88,7 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
         quantities=quantities, warnings=tuple(warnings),
         total=sum((i.amount for i in invoices), Decimal(0)).quantize(
             Decimal(1).scaleb(-places)),
-        statement_lines=statement_lines, invoicing=_invoicing(terms))
+        statement_detail=statement_lines, invoicing=_invoicing(terms))
 
 
 def _invoicing(terms: Terms) -> Invoicing:
@@ -224,39 +224,69 @@ def _invoices(terms: Terms, customers: tuple[Customer, ...], lines: list[Line],
 
 def _statements(terms: Terms, seats: list[ChargedSeat],
                 list_by_row: dict[tuple[str, str], Fraction], places: int,
-                mode: str) -> tuple[tuple[Statement, ...], tuple[StatementLine, ...]]:
+                mode: str) -> tuple[tuple[Statement, ...], Callable[[], tuple[StatementLine, ...]]]:
     """Each reseller's view over every tenant beneath it, rounded per line like invoices;
-    and the lines each one sums, so a statement can be checked by hand."""
-    # reseller -> [(tenant, user, SKU, list amount)]; user is "" for peak's per-SKU rows
-    rows: dict[str, list[tuple[str, str, str, Fraction]]] = defaultdict(list)
+    and a function that lists the lines each one sums (so a statement can be checked by
+    hand). Only the printed documents show those lines, so they are worked out on demand."""
+    # Per reseller, its lines' list amounts counted: n equal lines round to n times one
+    # rounded line, so each distinct amount is rounded once. Seats are counted per class
+    # first (a class hashes by identity), then per amount.
+    counts: dict[str, Counter[Fraction]] = defaultdict(Counter)
     if mode == "peak":
-        for (tenant, sku), amount in sorted(list_by_row.items()):
+        for (tenant, _), amount in list_by_row.items():
             for rid in terms.statement_resellers(tenant):
-                rows[rid].append((tenant, "", sku, amount))
+                counts[rid][amount] += 1
     else:
-        for seat in seats:
-            facts = seat.facts
-            if facts.charged and facts.list_amount is not None:
-                for rid in terms.statement_resellers(seat.key[0]):
-                    rows[rid].append((*seat.key, facts.list_amount))
-    out, detail = [], []
+        per_class: Counter[tuple[str, SeatClass]] = Counter(
+            (seat.key[0], seat.facts) for seat in seats
+            if seat.facts.charged and seat.facts.list_amount is not None)
+        for (tenant, facts), count in per_class.items():
+            for rid in terms.statement_resellers(tenant):
+                counts[rid][facts.list_amount] += count  # type: ignore[index]
+    out = []
     # Every reseller gets a statement (SPEC §6.3), 0.00 when nothing beneath it was charged.
     for rid in sorted(terms.resellers):
-        reseller = terms.resellers[rid]
-        share = Fraction(reseller.discount) / 100
-        factor = 1 - share if reseller.mode == "aggregate" else share
-        rate = Decimal(100) - reseller.discount if reseller.mode == "aggregate" \
-            else reseller.discount
-        # Seats of a class share one list amount: each distinct amount is rounded once.
-        rounded: dict[Fraction, tuple[Decimal, Decimal]] = {}
-        owed = Decimal(0)
-        for tenant, user, sku, amount in rows[rid]:
-            if amount not in rounded:
-                rounded[amount] = (round_money(amount, places),
-                                   round_money(amount * factor, places))
-            listed, line_amount = rounded[amount]
-            owed += line_amount
-            detail.append(StatementLine(rid, tenant, user, sku, listed, rate, line_amount))
-        out.append(Statement(rid, reseller.mode, owed.quantize(Decimal(1).scaleb(-places)),
-                             reseller.name))
-    return tuple(out), tuple(detail)
+        factor, _ = _share(terms, rid)
+        owed = sum((round_money(a * factor, places) * n for a, n in counts[rid].items()),
+                   Decimal(0))
+        out.append(Statement(rid, terms.resellers[rid].mode,
+                             owed.quantize(Decimal(1).scaleb(-places)),
+                             terms.resellers[rid].name))
+
+    def lines() -> tuple[StatementLine, ...]:
+        # reseller -> [(tenant, user, SKU, list amount)]; user is "" for peak's per-SKU rows
+        rows: dict[str, list[tuple[str, str, str, Fraction]]] = defaultdict(list)
+        if mode == "peak":
+            for (tenant, sku), amount in sorted(list_by_row.items()):
+                for rid in terms.statement_resellers(tenant):
+                    rows[rid].append((tenant, "", sku, amount))
+        else:
+            for seat in seats:
+                facts = seat.facts
+                if facts.charged and facts.list_amount is not None:
+                    for rid in terms.statement_resellers(seat.key[0]):
+                        rows[rid].append((*seat.key, facts.list_amount))
+        detail = []
+        for rid in sorted(terms.resellers):
+            factor, rate = _share(terms, rid)
+            rounded: dict[Fraction, tuple[Decimal, Decimal]] = {}
+            for tenant, user, sku, amount in rows[rid]:
+                if amount not in rounded:
+                    rounded[amount] = (round_money(amount, places),
+                                       round_money(amount * factor, places))
+                listed, line_amount = rounded[amount]
+                detail.append(StatementLine(rid, tenant, user, sku, listed, rate, line_amount))
+        return tuple(detail)
+
+    return tuple(out), lines
+
+
+def _share(terms: Terms, rid: str) -> tuple[Fraction, Decimal]:
+    """The factor of list price a reseller's statement counts, exact and as a percent:
+    ``1 − discount`` for an aggregate reseller (what it owes), the discount for one billing
+    on behalf (its commission)."""
+    reseller = terms.resellers[rid]
+    share = Fraction(reseller.discount) / 100
+    if reseller.mode == "aggregate":
+        return 1 - share, Decimal(100) - reseller.discount
+    return share, reseller.discount

@@ -6,6 +6,7 @@ directory manages (``UserState.project``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator, Mapping
 
 from reconciler.planning.plan import Action, Change, Value
@@ -59,7 +60,7 @@ def _adopt(tenant: str, user: str, want: UserState, have: DirectoryObject) -> It
     adopt = _change(tenant, user, Action.ADOPT, have.state.upn, have)
     yield adopt
     for change in _update(tenant, user, want, have):
-        yield change.model_copy(update={"depends_on": adopt.id})
+        yield replace(change, depends_on=adopt.id)
 
 
 def _create(tenant: str, user: str, want: UserState) -> Iterator[Change]:
@@ -125,7 +126,7 @@ def _free_upns_first(changes: list[Change]) -> tuple[list[Change], list[str]]:
         warnings.append(f"{', '.join(users)}: their UPNs go round in a circle (a swap); a "
                         "directory keeps UPNs unique, so these renames will fail: rename one "
                         "user to a temporary UPN first, apply, then finish the swap")
-    sequenced = [c.model_copy(update={"depends_on": wait_for[c.id].id})
+    sequenced = [replace(c, depends_on=wait_for[c.id].id)
                  if c.id in wait_for and c.id not in circular else c for c in changes]
     return sequenced, warnings
 
