@@ -173,6 +173,8 @@ def _change(tenant: str, user: str, action: Action, upn: str, have: DirectoryObj
             *, sku: str | None = None, before: dict[str, Value] | None = None,
             after: dict[str, Value] | None = None, depends_on: str | None = None) -> Change:
     suffix = f"/{sku}" if sku else ""
-    return Change(id=f"{tenant}/{user}/{action.value}{suffix}", action=action, tenant=tenant,
+    # {action}, not {action.value}: a StrEnum formats as its value, and the property lookup
+    # is a visible cost over the ~300,000 changes of a first plan.
+    return Change(id=f"{tenant}/{user}/{action}{suffix}", action=action, tenant=tenant,
                   user=user, upn=upn, object_id=have.object_id if have else None, sku=sku,
                   before=before, after=after, depends_on=depends_on)
