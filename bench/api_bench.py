@@ -14,7 +14,8 @@ Steps, each timed on the client (one request at a time):
 Also prints the server's peak RSS (from /proc) after each phase.
 
 Usage: python bench/api_bench.py [--period YYYY-MM] [OUT_DIR]   (default /tmp/tenantry-bench,
-       generated as in bill_bench.py when missing: 1,000 tenants x 100 users x 5,000 commits)
+       generated as `python -m bench` does when missing: 1,000 tenants x 100 users x 5,000
+       commits)
 """
 
 from __future__ import annotations
