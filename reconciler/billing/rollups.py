@@ -78,7 +78,7 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
     quantities, list_by_row = _quantities(engine, seats, rows, bill_to)
     customers = _customers(engine, lines, quantities, bill_to)
     invoices = _invoices(terms, customers, lines, quantities, bill_to)
-    statements, statement_lines = _statements(terms, seats, list_by_row, places, mode)
+    statements, statement_detail = _statements(terms, seats, list_by_row, places, mode)
     return BillReport(
         revision=revision,
         span=SpanInfo(span.start, span.end, span.days, span.period, terms.billing.timezone,
@@ -88,7 +88,7 @@ def bill(history: History, terms: Terms, span: Span, clock: Clock, revision: str
         quantities=quantities, warnings=tuple(warnings),
         total=sum((i.amount for i in invoices), Decimal(0)).quantize(
             Decimal(1).scaleb(-places)),
-        statement_detail=statement_lines, invoicing=_invoicing(terms))
+        statement_detail=statement_detail, invoicing=_invoicing(terms))
 
 
 def _invoicing(terms: Terms) -> Invoicing:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
+
 from billhelp import bill, customers, day, invoices, line, quantity, setup, statements
 from conftest import Cli, SpecRepo, tenant, user
 
@@ -80,6 +82,24 @@ def test_resellers_invoices_and_statements(repo: SpecRepo, cli: Cli) -> None:
         # every reseller gets a statement, also one with nothing beneath it
         "idle": ("aggregate", "0.00"),
     }
+    assert statement_line_sums(cli, repo, "--period", "2026-04") == {
+        rid: amount for rid, (_, amount) in statements(doc).items()}
+
+
+def statement_line_sums(cli: Cli, repo: SpecRepo, *args: str) -> dict[str, str]:
+    """Per reseller, the sum of the lines its statement lists (the xlsx "Statement lines"
+    sheet): the statement's total is worked out per class of seat and the lines one by one,
+    so the two must agree to the cent."""
+    out = repo.root / "statements.xlsx"
+    result = cli("bill", *args, "--format", "xlsx", "--output", str(out))
+    assert result.code == 0, result.err
+    sheet = openpyxl.load_workbook(out, read_only=True)["Statement lines"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Reseller", "Tenant", "User", "SKU", "List amount", "Rate %", "Amount")
+    sums = {rid: Decimal(0) for rid in RESELLERS}
+    for rid, *_, amount in rows[1:]:
+        sums[rid] += Decimal(str(amount))
+    return {rid: f"{total:.2f}" for rid, total in sums.items()}
 
 
 def test_statements_in_peak_mode(repo: SpecRepo, cli: Cli) -> None:
@@ -102,6 +122,9 @@ def test_statements_in_peak_mode(repo: SpecRepo, cli: Cli) -> None:
         "helper": ("on-behalf", "0.96"),  # 6.40 × 0.15 = 0.96
         "idle": ("aggregate", "0.00"),
     }
+    # Peak's statement lines are per tenant and SKU: 2 × 25.00 × 0.90 = 45.00 in one line.
+    assert statement_line_sums(cli, repo, "--period", "2026-04") == {
+        rid: amount for rid, (_, amount) in statements(doc).items()}
 
 
 def test_reseller_terms_come_from_rev(repo: SpecRepo, cli: Cli) -> None:
