@@ -382,6 +382,25 @@ def test_apply_refuses_a_file_that_is_not_a_plan(al_and_bo: SpecRepo, cli: Cli,
     assert not al_and_bo.directory_path.exists()
 
 
+@pytest.mark.parametrize("edit", [
+    {"surprise": True},                  # a key no change has
+    {"action": "wipe"},                  # an action that does not exist
+    {"after": {"upn": ["a", "list"]}},   # a value of the wrong type
+])
+def test_apply_refuses_a_plan_whose_changes_were_edited(al_and_bo: SpecRepo, cli: Cli,
+                                                         edit: dict[str, object]) -> None:
+    """Changes are plain dataclasses in memory, but a saved plan is read back strictly."""
+    assert cli("plan", "--out", "p.json").code == 0
+    path = al_and_bo.root / "p.json"
+    doc = json.loads(path.read_text())
+    doc["tenants"][0]["changes"][0].update(edit)
+    path.write_text(json.dumps(doc))
+    result = cli("apply", "p.json")
+    assert result.code == 1 and "is not a tenantry plan" in result.err, result.err
+    assert "Traceback" not in result.err
+    assert not al_and_bo.directory_path.exists()
+
+
 def test_apply_of_a_missing_plan_file_is_a_clear_error(al_and_bo: SpecRepo, cli: Cli) -> None:
     result = cli("apply", "nope.json")
     assert result.code == 1 and "cannot read plan file" in result.err
