@@ -65,7 +65,8 @@ class SpecCache:
 
     def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
-        self.parsed = ParseCache(None)
+        self._tenants: dict[str, TenantSpec] = {}  # by blob id, for the pages
+        self.parsed = ParseCache(None)  # what checks parse (load_specs), by blob id
 
     def files_at(self, repo: Repo, commit: str, specs_rel: str) -> dict[str, bytes]:
         ids = tree_blobs(repo, commit, specs_rel)
@@ -76,19 +77,23 @@ class SpecCache:
         live = set(ids.values())
         if len(self._blobs) > 2 * len(live):  # forget versions no longer at the base
             self._blobs = {b: d for b, d in self._blobs.items() if b in live}
+            self._tenants = {b: t for b, t in self._tenants.items() if b in live}
             self.parsed.retain(live)
         return {path: self._blobs[blob] for path, blob in ids.items()}
 
     def parse(self, model: type[M], data: bytes) -> M:
-        """One file's model (``DocumentInvalid`` passes through); a tenant file a check has
-        already parsed is not parsed again."""
-        if model is TenantSpec:
-            entry = self.parsed.get(blob_id(data))
-            if isinstance(entry, Parsed):
-                spec = entry.spec()
-                assert isinstance(spec, model)
-                return spec
-        return parse(model, data)
+        """One file's model (``DocumentInvalid`` passes through, uncached); a tenant file is
+        parsed once, whether a page or a check asked first."""
+        if model is not TenantSpec:
+            return parse(model, data)
+        blob = blob_id(data)
+        spec = self._tenants.get(blob)
+        if spec is None:
+            entry = self.parsed.get(blob)
+            spec = self._tenants[blob] = entry.spec() if isinstance(entry, Parsed) \
+                else parse(TenantSpec, data)
+        assert isinstance(spec, model)
+        return spec
 
 
 def check(files: Mapping[str, bytes], tenant: str, new_text: bytes, *, label: str = "specs",
