@@ -18,7 +18,7 @@ from reconciler.errors import UserError
 from server.web.forms import hidden_fields, to_edit
 from server.web.pricing import price_change
 from server.web.site import PREFIX, Web, Who, blocking, form_of, prefix, render, require, web
-from server.web.views import TenantView, catalog, tenant_view
+from server.web.views import TenantView, catalog, visible_tenant
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -72,9 +72,7 @@ def _prepare(request: Request, site: Web, signed: Who, tenant: str, form: dict[s
     """Both posts start alike: the tenant at the tip of the base branch (404 outside the
     token's scope), the edit carried out and validated. A refused or invalid edit is the
     form again, as a 422; otherwise the tenant's view, the edit and its draft."""
-    commit = site.base()
-    site.check_tenant(signed, tenant, commit)
-    view = tenant_view(site, commit, tenant)
+    commit, view = visible_tenant(site, signed, tenant)
     try:
         edit = to_edit(form, skus, view.spec)
         draft = site.locked(lambda: rq.prepare(site.repo, site.specs_rel, commit, tenant,

@@ -16,7 +16,7 @@ from reconciler.errors import UserError
 from reports.change_lines import tenant_lines
 from server.scope import ALL
 from server.web.site import PREFIX, blocking, render, require, web
-from server.web.views import catalog, tenant_view
+from server.web.views import catalog, visible_tenant
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 MAX_ENTRIES = 200
@@ -28,8 +28,7 @@ async def history_page(request: Request, tenant: str) -> Response:
     site = web(request)
 
     def load() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
+        _, view = visible_tenant(site, signed, tenant)
         log = run_log(site.repo, site.specs_rel, target=tenant,
                       cache_dir=site.settings.cache_dir)
         # As the read API: a commit subject is free text that may name other customers, so
@@ -42,7 +41,7 @@ async def history_page(request: Request, tenant: str) -> Response:
                     "lines": [line for d in e.changes for line in tenant_lines(d)]}
                    for e in log.entries[:MAX_ENTRIES]]
         return render(request, "history.html.j2", who=signed, title="History",
-                      tenant=tenant_view(site, commit, tenant), tab="history",
+                      tenant=view, tab="history",
                       entries=entries, more=len(log.entries) > MAX_ENTRIES,
                       timezone=log.timezone)
     return await blocking(load)
@@ -55,9 +54,7 @@ async def at_page(request: Request, tenant: str, date: str = "") -> Response:
     date = date.strip()[:10]
 
     def load() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
-        view = tenant_view(site, commit, tenant)
+        commit, view = visible_tenant(site, signed, tenant)
         shown, problem = None, None
         if date:
             try:

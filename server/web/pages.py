@@ -22,7 +22,7 @@ from server.web.site import (
     same_site,
     web,
 )
-from server.web.views import catalog, search, tenant_view
+from server.web.views import catalog, search, tenant_view, visible_tenant
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -82,9 +82,7 @@ async def tenant_page(request: Request, tenant: str, q: str = "") -> Response:
     q = q.strip()[:200]
 
     def load() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
-        view = tenant_view(site, commit, tenant)
+        commit, view = visible_tenant(site, signed, tenant)
         users = search(view.users, q)
         names = {p.sku: p.name for p in catalog(site, commit)}
         return render(request, "tenant.html.j2", who=signed, title=view.name, tenant=view,
@@ -99,9 +97,7 @@ async def add_user_page(request: Request, tenant: str) -> Response:
     site = web(request)
 
     def load() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
-        view = tenant_view(site, commit, tenant)
+        commit, view = visible_tenant(site, signed, tenant)
         return render(request, "add_user.html.j2", who=signed, title="Add a user",
                       tenant=view, tab="add", catalog=catalog(site, commit), findings=(),
                       refused=None, errors={}, values={"skus": [], "disabled": False})
@@ -114,9 +110,7 @@ async def user_page(request: Request, tenant: str, user: str) -> Response:
     site = web(request)
 
     def load() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
-        view = tenant_view(site, commit, tenant)
+        commit, view = visible_tenant(site, signed, tenant)
         found = view.user(user)
         if found is None:
             raise not_found()
@@ -135,14 +129,13 @@ async def requests_page(request: Request, tenant: str) -> Response:
     site = web(request)
 
     def load() -> Response:
-        commit = site.base()
-        site.check_tenant(signed, tenant, commit)
+        _, view = visible_tenant(site, signed, tenant)
         found = [r for r in rq.list_requests(site.repo, site.base_branch())
                  if r.tenant == tenant]
         rows = [{"number": r.number, "subject": r.subject, "author": r.author,
                  "merged": r.merged, "when": _when(r.created)} for r in reversed(found)]
         return render(request, "requests.html.j2", who=signed, title="Change requests",
-                      tenant=tenant_view(site, commit, tenant), tab="requests", requests=rows)
+                      tenant=view, tab="requests", requests=rows)
     return await blocking(load)
 
 

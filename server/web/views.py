@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.specs import DocumentInvalid, TenantSpec, tenant_path
-from server.web.site import PageError, Web
+from server.web.site import PageError, Web, Who
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,13 @@ class TenantView:
 class Product:
     sku: str
     name: str
+
+
+def visible_tenant(site: Web, who: Who, tenant: str) -> tuple[str, TenantView]:
+    """The tip of the base branch and ``tenant`` at it: 404 unless ``who`` may see it."""
+    commit = site.base()
+    site.check_tenant(who, tenant, commit)
+    return commit, tenant_view(site, commit, tenant)
 
 
 def tenant_view(site: Web, commit: str, tenant: str) -> TenantView:
