@@ -1,5 +1,5 @@
-"""What the history commands (diff, show, log) share: the repository, the specs folder
-inside it, the parse cache, and dates given on the command line."""
+"""What the commands that read history (bill, diff, show, log) share: the repository, the
+specs folder inside it, the parse cache, and dates given on the command line."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def repo_and_specs(ws: Workspace, command: str) -> tuple[Repo, str]:
 
 
 def cache_dir(repo: Repo) -> Path | None:
-    """The parse cache ``bill`` fills (``TENANTRY_NO_CACHE=1`` turns it off)."""
+    """The caches under ``.tenantry/cache`` (``TENANTRY_NO_CACHE=1`` turns them off)."""
     return repo.root / CACHE if reportcache.enabled() else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -12,13 +11,13 @@ from reconciler.billing.report import BillReport
 from reconciler.billing.run import BillRequest, Revisions, gc_paused, resolve, run_bill
 from reconciler.errors import UserError
 from reports import TEMPLATES_ENV
-from tenantry import reportcache
+from tenantry.history_args import cache_dir as cache_of
+from tenantry.history_args import parse_day, repo_and_specs
 from tenantry.output import check_folder, check_output, err, out, out_bytes, write_atomic
 from tenantry.reportcache import ReportCache
 from tenantry.workspace import Workspace
 
 FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown", "xero")
-CACHE = ".tenantry/cache"
 
 
 def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: str | None,
@@ -33,23 +32,16 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         check_output(output, "--output", ws.cwd)  # before the work, not after it
     if split is not None:
         check_folder(split, "--split", ws.cwd, create=False)
-    if ws.repo is None:
-        ws.require_specs_dir()
-        raise UserError(f"{ws.label} is not in a git repository; billing reads the history of "
-                        "the specs from git")
-    specs_rel = ws.specs_dir.relative_to(ws.repo.root).as_posix() \
-        if ws.specs_dir.is_relative_to(ws.repo.root) else None
-    if specs_rel is None:
-        raise UserError(f"{ws.label} is outside the git repository at {ws.repo.root}")
-    if ws.repo.head() is None and rev is None and commit_range is None:
-        raise UserError(f"the git repository at {ws.repo.root} has no commits yet; billing "
+    repo, specs_rel = repo_and_specs(ws, "billing")
+    if repo.head() is None and rev is None and commit_range is None:
+        raise UserError(f"the git repository at {repo.root} has no commits yet; billing "
                         "reads the history of the specs, so commit them first")
-    request = BillRequest(commit_range=commit_range, period=period, start=_date("--from", start),
-                          end=_date("--to", end), rev=rev)
-    revisions = resolve(ws.repo, request)
+    request = BillRequest(commit_range=commit_range, period=period, start=parse_day("--from", start),
+                          end=parse_day("--to", end), rev=rev)
+    revisions = resolve(repo, request)
     color = fmt == "table" and output is None and sys.stdout.isatty() \
         and "NO_COLOR" not in os.environ
-    cache_dir = ws.repo.root / CACHE if reportcache.enabled() else None
+    cache_dir = cache_of(repo)
     cache = _report_cache(cache_dir, specs_rel, request, revisions, fmt, color,
                           show_unbillable)
     # --split lays out the report itself, so it needs the report, not a cached rendering.
@@ -60,7 +52,7 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         data: str | bytes = raw if output is not None or fmt == "xlsx" else raw.decode()
     else:
         with gc_paused(freeze=True):  # the report and its rendering: ~1M objects
-            report = run_bill(ws.repo, specs_rel, request, cache_dir, revisions)
+            report = run_bill(repo, specs_rel, request, cache_dir, revisions)
             data = _render(report, fmt, color, show_unbillable)
         warnings = list(report.warnings)
         if cache is not None:
@@ -116,15 +108,6 @@ def _render(report: BillReport, fmt: str, color: bool,
         from reports import bill_table
         return bill_table.render(report, color=color, show_unbillable=show_unbillable)
     return _renderer(fmt)(report)
-
-
-def _date(option: str, text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{option} {text!r}: use a date like 2026-10-25") from None
 
 
 def _renderer(fmt: str) -> Callable[[BillReport], str | bytes]:
