@@ -21,6 +21,7 @@ author and date, so billing tests can build a dated history::
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -251,6 +252,19 @@ def dump_directory(path: Path) -> list[tuple[Any, ...]]:
         return [(*row, tuple(skus.get(row[0], ()))) for row in rows]
     finally:
         db.close()
+
+
+def sql(repo: SpecRepo, statement: str, *params: Any) -> None:
+    """Change the local directory behind tenantry's back (as another admin would)."""
+    db = sqlite3.connect(repo.directory_path)
+    with db:
+        db.execute(statement, params)
+    db.close()
+
+
+def notes(repo: SpecRepo, rev: str = "HEAD") -> list[dict[str, Any]]:
+    """The apply notes on ``rev``, one JSON document per line."""
+    return [json.loads(line) for line in repo.notes(rev).splitlines() if line.strip()]
 
 
 def directory_users(path: Path, tenant_id: str) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -15,7 +14,9 @@ from conftest import (
     SpecRepo,
     directory_users,
     dump_directory,
+    notes,
     run_tenantry,
+    sql,
     tenant,
     to_yaml,
     user,
@@ -56,17 +57,6 @@ def unmanaged(repo: SpecRepo, tenant_id: str, upn: str, skus: tuple[str, ...] = 
         return directory.add_unmanaged(tenant_id, upn, "Not Ours", skus)
     finally:
         directory.close()
-
-
-def sql(repo: SpecRepo, statement: str, *params: Any) -> None:
-    db = sqlite3.connect(repo.directory_path)
-    with db:
-        db.execute(statement, params)
-    db.close()
-
-
-def notes(repo: SpecRepo, rev: str = "HEAD") -> list[dict[str, Any]]:
-    return [json.loads(line) for line in repo.notes(rev).splitlines() if line.strip()]
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ merge them: a merge commit (``Merge pull request #N from ...``), a squash commit
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -68,17 +66,6 @@ def gitlab_merge(repo: SpecRepo, branch: str, number: int, files: Mapping[str, A
     return repo.merge(branch, f"Merge branch '{branch}' into 'main'\n\n{message}\n\n"
                               f"See merge request msp/specs!{number}", author=merger,
                       date=date)
-
-
-def sql(repo: SpecRepo, statement: str, *params: Any) -> None:
-    db = sqlite3.connect(repo.directory_path)
-    with db:
-        db.execute(statement, params)
-    db.close()
-
-
-def notes(repo: SpecRepo, rev: str = "HEAD") -> list[dict[str, Any]]:
-    return [json.loads(line) for line in repo.notes(rev).splitlines() if line.strip()]
 
 
 def money(text: str) -> Decimal:

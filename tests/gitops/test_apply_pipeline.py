@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CATALOG, Cli, GitRepo, SpecRepo, run_tenantry, tenant, user
-from gitopshelp import GITIGNORE, notes, sql
+from conftest import CATALOG, Cli, GitRepo, SpecRepo, notes, run_tenantry, sql, tenant, user
+from gitopshelp import GITIGNORE
 
 from reconciler.changes.notes import MAX_FAILURES, build, parse_notes
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CATALOG, Cli, SpecRepo, directory_users, dump_directory
-from gitopshelp import GITIGNORE, sql
+from conftest import CATALOG, Cli, SpecRepo, directory_users, dump_directory, sql
+from gitopshelp import GITIGNORE
 
 from providers.local import LocalSqliteDirectory
 from reconciler.planning.importer import user_id
