@@ -30,6 +30,17 @@ def check_rev(name: str, value: str) -> str:
     return value
 
 
+def check_range(value: str) -> tuple[str, str]:
+    """``A..B`` as (A, B), each side a revision; B may be empty (HEAD)."""
+    base, sep, head = value.partition("..")
+    if not sep:
+        raise BadRequest(f"range {value!r}: a commit range is A..B (e.g. v1..HEAD)")
+    check_rev("range", base)
+    if head:
+        check_rev("range", head)
+    return base, head
+
+
 @dataclass(frozen=True)
 class BillingQuery:
     """A billing span as the client asked for it (at most one of the three ways)."""
@@ -55,12 +66,7 @@ def billing_query(rev: str | None, period: str | None, start: str | None, end: s
     if rev is not None:
         check_rev("rev", rev)
     if span_range is not None:
-        base, sep, head = span_range.partition("..")
-        if not sep:
-            raise BadRequest(f"range {span_range!r}: a commit range is A..B (e.g. v1..HEAD)")
-        check_rev("range", base)
-        if head:
-            check_rev("range", head)
+        check_range(span_range)
     given = [name for name, value in (("period", period), ("from/to", start or end),
                                       ("range", span_range)) if value is not None]
     if len(given) > 1:

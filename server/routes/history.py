@@ -25,7 +25,7 @@ from reports import log_json, show_csv, show_json
 from server import http
 from server.auth import Authenticated, NotFound, Principal, sees
 from server.models import Error
-from server.params import REV_PATTERN, BadRequest, check_rev
+from server.params import REV_PATTERN, BadRequest, check_range
 from server.routes.common import ERRORS, REVISION_HEADERS, Format, Rev, Services, Svc, answer
 from server.scope import ALL
 
@@ -109,12 +109,7 @@ def _log(request: Request, svc: Services, principal: Principal, tenant: str,
          user: str | None, span: str | None, path: str) -> Response:
     base, tip_name = None, None
     if span is not None:
-        base, sep, tip_name = span.partition("..")
-        if not sep:
-            raise BadRequest(f"range {span!r}: a commit range is A..B (e.g. v1..HEAD)")
-        check_rev("range", base)
-        if tip_name:
-            check_rev("range", tip_name)
+        base, tip_name = check_range(span)
     tip = svc.engine.resolve_rev(tip_name or None)
     base_sha = svc.engine.resolve_rev(base) if base else None
     _visible_tenant(svc, principal, tenant, tip)
