@@ -51,6 +51,7 @@ def test_create_with_skus_assigns_depend_on_the_create() -> None:
     assert create.before is None and create.object_id is None
     assert create.after == {"upn": "al@acme.example", "display_name": "Al", "given_name": "Al",
                             "surname": None, "usage_location": "NZ", "enabled": True}
+    assert list(create.after) == [*ATTRIBUTES, "enabled"]  # display order, as plans print it
     assert all(a.depends_on == create.id and a.object_id is None for a in assigns)
     assert [a.id for a in assigns] == ["acme/al/assign/M365-BP", "acme/al/assign/SUPPORT"]
 

@@ -63,12 +63,15 @@ def _adopt(tenant: str, user: str, want: UserState, have: DirectoryObject) -> It
         yield replace(change, depends_on=adopt.id)
 
 
-def _create(tenant: str, user: str, want: UserState) -> Iterator[Change]:
-    create = _change(tenant, user, Action.CREATE, want.upn, None, after=_full(want))
-    yield create
-    for sku in sorted(want.skus):
-        yield _change(tenant, user, Action.ASSIGN, want.upn, None, sku=sku,
-                      depends_on=create.id)
+def _create(tenant: str, user: str, want: UserState) -> list[Change]:
+    # The changes built directly, not through _change: a first plan of 100,000 users makes
+    # ~300,000 of them here, and the extra call was a tenth of the diff. Same ids.
+    prefix = f"{tenant}/{user}/"
+    create = Change(id=prefix + "create", action=Action.CREATE, tenant=tenant, user=user,
+                    upn=want.upn, after=_full(want))
+    return [create, *(Change(id=f"{prefix}assign/{sku}", action=Action.ASSIGN, tenant=tenant,
+                             user=user, upn=want.upn, sku=sku, depends_on=create.id)
+                      for sku in sorted(want.skus))]
 
 
 def _update(tenant: str, user: str, want: UserState, have: DirectoryObject) -> Iterator[Change]:
@@ -100,9 +103,10 @@ def _free_upns_first(changes: list[Change]) -> tuple[list[Change], list[str]]:
     """
     givers: dict[str, Change] = {}
     for change in changes:
-        given = _upn_given_up(change)
-        if given is not None:
-            givers[given] = change
+        if change.action is Action.DELETE or change.action is Action.UPDATE:
+            given = _upn_given_up(change)
+            if given is not None:
+                givers[given] = change
     if not givers:
         return changes, []
     wait_for: dict[str, Change] = {}  # change id -> the change that frees its UPN
