@@ -15,7 +15,7 @@ import typer
 import typer.core
 
 from reconciler.errors import SpecInvalid, UserError
-from tenantry import __version__
+from tenantry import __version__, quick_exit
 from tenantry.cli_common import OutputFile, TokensFile, choice, workspace
 from tenantry.cli_history import history
 from tenantry.cli_requests import requests_app
@@ -243,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command, turning every user error into ``error: ...`` + exit 1."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    quick_exit.release()
     try:
         code = typer.main.get_command(app).main(args, prog_name="tenantry",
                                                 standalone_mode=False)
@@ -283,4 +284,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    quick_exit.leave(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -71,3 +72,25 @@ def test_demo_builds_applies_and_bills(tmp_path: Path) -> None:
     assert log.code == 0 and "No changes" in log.out  # the directory matches the last commit
     again = run_tenantry("demo", str(target), cwd=tmp_path)
     assert again.code == 1 and "not empty" in again.err
+
+
+def test_commands_that_leave_at_once_still_write_all_their_output(repo: SpecRepo) -> None:
+    # validate, plan and bill leave with os._exit, skipping the teardown of what they built
+    # (tenantry.quick_exit). Their output through a pipe must still be whole (here ~150 KB
+    # of JSON, more than a pipe holds), their exit codes kept, and their files written.
+    users = {f"u{n:03}": user(f"u{n:03}@acme.example", skus=["M365-BP"]) for n in range(300)}
+    repo.commit_specs({"catalog.yaml": CATALOG, "tenants/acme.yaml": tenant("Acme", users)},
+                      "acme", date="2026-10-01T12:00:00Z")
+    assert run_tenantry("validate", cwd=repo.root).out == \
+        "specs: valid (1 tenants, 300 users, 3 products)\n"
+    planned = run_tenantry("plan", "--format", "json", "--detailed-exitcode", "--out",
+                           "plan.json", cwd=repo.root)
+    assert planned.code == 2
+    assert len(json.loads(planned.out)["tenants"][0]["changes"]) == 600  # create + assign
+    assert json.loads((repo.root / "plan.json").read_text()) == json.loads(planned.out)
+    billed = run_tenantry("bill", "--period", "2026-10", "--format", "json", cwd=repo.root)
+    assert billed.code == 0 and len(json.loads(billed.out)["lines"]) == 300
+    written = run_tenantry("bill", "--period", "2026-10", "--format", "csv", "--output",
+                           "b.csv", cwd=repo.root)
+    assert written.code == 0 and written.err == "wrote b.csv\n"
+    assert len((repo.root / "b.csv").read_text().splitlines()) == 301  # a header and 300

@@ -14,6 +14,7 @@ from reports import TEMPLATES_ENV
 from tenantry.history_args import cache_dir as cache_of
 from tenantry.history_args import parse_day, repo_and_specs
 from tenantry.output import check_folder, check_output, err, out, out_bytes, write_atomic
+from tenantry.quick_exit import keep
 from tenantry.reportcache import ReportCache
 from tenantry.workspace import Workspace
 
@@ -54,6 +55,7 @@ def run(ws: Workspace, *, commit_range: str | None, period: str | None, start: s
         with gc_paused(freeze=True):  # the report and its rendering: ~1M objects
             report = run_bill(repo, specs_rel, request, cache_dir, revisions)
             data = _render(report, fmt, color, show_unbillable)
+        keep(report)  # freed by the process's exit, not object by object (quick_exit)
         warnings = list(report.warnings)
         if cache is not None:
             cache.put(data if isinstance(data, bytes) else data.encode(), warnings)

@@ -13,6 +13,7 @@ from reports import plan_markdown, plan_text
 from tenantry import __version__
 from tenantry.options import parse_shard
 from tenantry.output import check_output, err, out, write_atomic
+from tenantry.quick_exit import keep
 from tenantry.workspace import Workspace
 
 FORMATS = ("text", "json", "markdown")
@@ -41,6 +42,7 @@ def run(ws: Workspace, *, tenants: Sequence[str], shard: str | None, fmt: str,
         check_output(out_file, "--out", ws.cwd)  # before reading any directory
     specs = ws.load()
     plan = compute(ws, specs, tenants, shard)
+    keep(specs, plan)  # freed by the process's exit, not object by object (quick_exit)
     if out_file is not None:
         # The saved plan is always the JSON document; apply reads it back.
         write_atomic(ws.cwd / out_file, plan.json_chunks(), "--out")
