@@ -169,12 +169,19 @@ def commit_tree(repo: Repo, tree: str, parents: Sequence[str], message: str, *,
 def commit_blobs(repo: Repo, parent: str, blobs: Mapping[str, str], message: str, *,
                  author: Ident, committer: Ident) -> str:
     """A commit on top of ``parent`` whose tree replaces the files ``blobs`` names (path in
-    the repository -> blob id). Built in a private index file, so the work tree, the real
-    index and every ref stay as they are."""
+    the repository -> blob id); see ``tree_with``."""
+    return commit_tree(repo, tree_with(repo, parent, blobs), [parent], message, author=author,
+                       committer=committer)
+
+
+def tree_with(repo: Repo, base: str, blobs: Mapping[str, str]) -> str:
+    """The tree of commit ``base`` with the files ``blobs`` names replaced (path in the
+    repository -> blob id). Built in a private index file, so the work tree, the real index
+    and every ref stay as they are."""
     with tempfile.TemporaryDirectory(prefix="tenantry-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         steps: list[tuple[list[str], bytes | None]] = [
-            (["read-tree", parent], None),
+            (["read-tree", base], None),
             (["update-index", "--add", "--index-info"],
              "".join(f"100644 {blob}\t{path}\n" for path, blob in blobs.items()).encode()),
             (["write-tree"], None)]
@@ -182,8 +189,7 @@ def commit_blobs(repo: Repo, parent: str, blobs: Mapping[str, str], message: str
             proc = _plumb(repo, *args, input=data, env=env)
             if proc.returncode != 0:
                 raise UserError(f"git {args[0]}: {_last_line(proc)}")
-        tree = proc.stdout.decode().strip()
-    return commit_tree(repo, tree, [parent], message, author=author, committer=committer)
+        return proc.stdout.decode().strip()
 
 
 @dataclass(frozen=True)

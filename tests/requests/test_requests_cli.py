@@ -153,11 +153,66 @@ def test_list_show_and_merge(repo: SpecRepo, cli: Cli) -> None:
         "error: there is no request #9; 'tenantry requests list' shows them\n"
 
 
-def test_merge_refuses_a_conflict_and_leaves_main_alone(repo: SpecRepo, cli: Cli) -> None:
+def test_two_requests_on_one_tenant_both_land_when_git_cannot_merge_the_second(
+        repo: SpecRepo, cli: Cli) -> None:
+    seed(repo)
+    # Both made on the same base, both adding a user at the end of contoso's users: the
+    # second no longer merges as text once the first is in, so its edit is carried out
+    # again on the file as it is now. Neither request is lost.
+    assert cli(*ADD_ZED).code == 0
+    assert cli("requests", "new", "contoso", "add-user", "yan", "--upn", "yan@contoso.example",
+               "--display-name", "Yan", "--as", "Desk").code == 0
+    assert cli("requests", "merge", "1").code == 0
+    first = repo.head()
+    assert repo.git("merge-tree", "--write-tree", first, "requests/2-contoso-add-yan",
+                    check=False).count("CONFLICT") == 1  # git alone cannot merge it
+    merged = cli("requests", "merge", "2")
+    assert merged.code == 0, merged.err
+    tip = repo.head()
+    assert repo.git("log", "-1", "--format=%P", tip).split() == \
+        [first, repo.rev_parse("requests/2-contoso-add-yan")]
+    assert "its edit was carried out again on main's file at " + first[:12] in \
+        repo.git("log", "-1", "--format=%B", tip)
+    users = tenant_at(repo, "HEAD")["users"]
+    assert isinstance(users, dict) and list(users) == ["alice", "bob", "zed", "yan"]
+    asked = tenant_at(repo, "requests/2-contoso-add-yan")["users"]
+    assert isinstance(asked, dict) and users["yan"] == asked["yan"]  # what was asked for
+    assert users["zed"] == tenant_at(repo, first)["users"]["zed"]  # type: ignore[index]
+    text = (repo.root / "specs/tenants/contoso.yaml").read_text()
+    assert "# The owner; never remove." in text and "# Bob runs the warehouse." in text
+    assert repo.is_clean() and cli("validate").code == 0
+    assert cli("requests", "list").out == "no open requests\n"
+
+
+def test_a_conflicting_request_whose_edit_no_longer_fits_is_refused(
+        repo: SpecRepo, cli: Cli) -> None:
+    seed(repo)
+    # #1 removes bob; #2, made before #1 was merged, gives bob another SKU.
+    assert cli("requests", "new", "contoso", "remove-user", "bob", "--as", "Desk").code == 0
+    assert cli("requests", "new", "contoso", "change-skus", "bob", "--add-sku", "M365-BP",
+               "--as", "Desk").code == 0
+    assert cli("requests", "merge", "1").code == 0
+    tip = repo.head()
+    refused = cli("requests", "merge", "2")
+    assert (refused.code, refused.err) == (
+        1, ("error: request #2 conflicts with main in specs/tenants/contoso.yaml, and its edit "
+            "no longer fits: there is no user 'bob' in this tenant; ask for the change again "
+            "on the current specs\n"))
+    assert repo.head() == tip and repo.is_clean()
+
+
+def test_a_conflicting_branch_someone_added_to_is_not_replayed(
+        repo: SpecRepo, cli: Cli) -> None:
     seed(repo)
     assert cli(*ADD_ZED).code == 0
     assert cli("requests", "new", "contoso", "add-user", "yan", "--upn", "yan@contoso.example",
                "--display-name", "Yan", "--as", "Desk").code == 0
+    # An engineer changes the second request by hand: its trailers no longer describe it.
+    repo.checkout("requests/2-contoso-add-yan")
+    path = repo.root / "specs/tenants/contoso.yaml"
+    path.write_text(path.read_text().replace("display_name: Yan", "display_name: Yan Yu"))
+    repo.git("commit", "-qam", "contoso: Yan's full name")
+    repo.checkout("main")
     assert cli("requests", "merge", "1").code == 0
     tip = repo.head()
     refused = cli("requests", "merge", "2")
