@@ -13,7 +13,7 @@ import shutil
 from typing import Iterator, NoReturn
 
 import pytest
-from ldap_lab import PASSWORD_ENV, Lab, ensure_customers
+from ldap_lab import PASSWORD_ENV, Lab, delegate_to_service_account, ensure_customers
 from ldap_servers import LdapServer, start_samba, start_slapd, stop
 
 FLAVORS = [pytest.param("openldap", id="openldap"),
@@ -47,7 +47,7 @@ def samba_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LdapServe
     server, proc = start_samba(folder)
     try:
         ensure_customers(server)
-        yield server
+        yield delegate_to_service_account(server, folder / "domain")
     finally:
         stop(proc)
         shutil.rmtree(folder / "domain", ignore_errors=True)  # 30+ MB a session

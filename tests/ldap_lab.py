@@ -16,13 +16,16 @@ import os
 import socket
 import ssl
 import threading
-from dataclasses import dataclass, field
+import subprocess
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import ldap3
+from ldap3.protocol.formatters.formatters import format_sid, format_uuid_le
 from ldap3.utils.dn import escape_rdn
-from ldap_servers import LdapServer
+from ldap_servers import SVC_PASSWORD, LdapServer
 
 _COUNTER = itertools.count()
 
@@ -60,6 +63,50 @@ def ensure_customers(server: LdapServer) -> None:
         conn.add(customers_dn(server), ["organizationalUnit"])
     finally:
         conn.unbind()
+
+
+# The rights docs/ldap.md gives the AD service account, as dsacls grants them: on the
+# customers OU (/I:T) or inherited by its user and group objects (/I:S). "CA;Reset Password"
+# is the control access right 00299570-...; the rest name attributes and classes.
+WRITTEN = ("userPrincipalName", "displayName", "givenName", "sn", "c", "userAccountControl",
+           "pwdLastSet", "sAMAccountName", "msDS-cloudExtensionAttribute20", "name", "cn")
+RESET_PASSWORD = "00299570-246d-11d0-a768-00aa006e0529"
+
+
+def delegate_to_service_account(server: LdapServer, domain: Path) -> LdapServer:
+    """An AD service account with only the documented rights, which tenantry then binds as:
+    the AD tests check those rights are enough, not Administrator's."""
+    conn = admin_connection(server)
+    try:
+        dn = f"CN=svc-tenantry,CN=Users,{server.root}"
+        conn.add(dn, ["user"], {
+            "sAMAccountName": "svc-tenantry", "userPrincipalName": "svc-tenantry@example.test",
+            "unicodePwd": f'"{SVC_PASSWORD}"'.encode("utf-16-le"),
+            "userAccountControl": 512})
+        conn.search(dn, "(objectClass=*)", ldap3.BASE, attributes=["objectSid"])
+        sid = format_sid(conn.response[0]["raw_attributes"]["objectSid"][0])
+        guid = {name: _schema_guid(conn, server.root, name)
+                for name in (*WRITTEN, "user", "group", "member")}
+    finally:
+        conn.unbind()
+    user, group = guid["user"], guid["group"]
+    aces = [f"(OA;CI;CCDC;{user};;{sid})", f"(OA;CIIO;GR;;{user};{sid})",
+            *(f"(OA;CIIO;WP;{guid[name]};{user};{sid})" for name in WRITTEN),
+            f"(OA;CIIO;CR;{RESET_PASSWORD};{user};{sid})", f"(OA;CIIO;SDDT;;{user};{sid})",
+            f"(OA;CIIO;RPWP;{guid['member']};{group};{sid})"]
+    # Written to the domain's database directly (as the domain's own tools do): over LDAP
+    # samba-tool would need Kerberos or a CA it trusts.
+    subprocess.run(["samba-tool", "dsacl", "set", "-s", str(domain / "etc" / "smb.conf"),
+                    "-H", str(domain / "private" / "sam.ldb"),
+                    f"--objectdn={customers_dn(server)}", f"--sddl={''.join(aces)}"],
+                   check=True, capture_output=True)
+    return replace(server, service_dn=dn, service_password=SVC_PASSWORD)
+
+
+def _schema_guid(conn: ldap3.Connection, root: str, name: str) -> str:
+    conn.search(f"CN=Schema,CN=Configuration,{root}", f"(lDAPDisplayName={name})",
+                ldap3.LEVEL, attributes=["schemaIDGUID"])
+    return str(format_uuid_le(conn.response[0]["raw_attributes"]["schemaIDGUID"][0])).strip("{}")
 
 
 @dataclass

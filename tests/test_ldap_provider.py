@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import csv
 import json
+import ssl
 import stat
 from pathlib import Path
 from typing import Any, Mapping
 
+import ldap3
 import pytest
 from conftest import Cli, SpecRepo, tenant, user
-from ldap_lab import LAB_CATALOG, Lab
+from ldap3.core.exceptions import LDAPInsufficientAccessRightsResult
+from ldap_lab import LAB_CATALOG, Lab, customers_dn
+from ldap_servers import LdapServer
 
 from providers.registry import Context, open_directory
 from reconciler.planning.directory import Status, TenantTarget
@@ -384,3 +388,29 @@ def test_a_license_group_with_2000_members_is_read_completely(
     result = cli("plan")
     assert "+ assign M365-BP to u0299" in result.out
     assert result.out.count("+ assign") == 1
+
+
+def test_the_ad_service_account_holds_only_the_documented_rights(
+        samba_server: LdapServer) -> None:
+    # Every AD test binds as svc-tenantry, which holds only the rights docs/ldap.md lists
+    # (ldap_lab.delegate_to_service_account grants them as its dsacls commands do). That the
+    # whole suite passes proves they are enough; here, that they are all it has.
+    server = samba_server
+    assert server.service_dn.startswith("CN=svc-tenantry,")
+    tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(server.certs.ca))
+    conn = ldap3.Connection(ldap3.Server(server.host, port=server.ldaps_port, use_ssl=True,
+                                         tls=tls, get_info=ldap3.NONE),
+                            user=server.service_dn, password=server.service_password,
+                            auto_bind=True, raise_exceptions=True)
+    try:
+        outside = f"CN=stray,CN=Users,{server.root}"  # not under the customers OU
+        with pytest.raises(LDAPInsufficientAccessRightsResult):
+            conn.add(outside, ["user"], {"sAMAccountName": "stray"})
+        inside = f"CN=probe,{customers_dn(server)}"
+        conn.add(inside, ["user"], {"sAMAccountName": "probe-svc"})
+        conn.modify(inside, {"displayName": [(ldap3.MODIFY_REPLACE, ["Probe"])]})
+        with pytest.raises(LDAPInsufficientAccessRightsResult):  # not an attribute it manages
+            conn.modify(inside, {"description": [(ldap3.MODIFY_REPLACE, ["x"])]})
+        conn.delete(inside)
+    finally:
+        conn.unbind()
