@@ -48,6 +48,7 @@ class Merged:
     request: Request
     commit: str
     into: str
+    replayed: bool = False  # git could not merge the branch: its edit was carried out again
 
 
 def merge(repo: Repo, specs_rel: str, number: int, into: str, *,
@@ -86,7 +87,7 @@ def merge(repo: Repo, specs_rel: str, number: int, into: str, *,
         if refused is not None:
             raise UserError(f"{into} moved while request #{number} was being merged; run the "
                             "merge again")
-    return Merged(request, commit, into)
+    return Merged(request, commit, into, replayed=result.tree is None)
 
 
 def _replayed(repo: Repo, specs_rel: str, request: Request, tip: str, cache: SpecCache,

@@ -89,6 +89,9 @@ def merge(ws: Workspace, *, number: int, settings_file: Path | None, base: str |
     done = rq.merge(ctx.repo, ctx.specs_rel, number, ctx.base)
     out(f"merged request #{number} into {done.into}: {done.commit[:12]} "
         f"{done.request.subject}")
+    if done.replayed:
+        out(f"  (the branch conflicted with {done.into}, so its edit was carried out again on "
+            f"{done.into}'s current file)")
     return 0
 
 

@@ -169,6 +169,10 @@ def test_two_requests_on_one_tenant_both_land_when_git_cannot_merge_the_second(
     merged = cli("requests", "merge", "2")
     assert merged.code == 0, merged.err
     tip = repo.head()
+    assert merged.out == (f"merged request #2 into main: {tip[:12]} contoso: add user yan "
+                          "(yan@contoso.example) without SKUs\n  (the branch conflicted "
+                          "with main, so its edit was carried out again on main's current "
+                          "file)\n")
     assert repo.git("log", "-1", "--format=%P", tip).split() == \
         [first, repo.rev_parse("requests/2-contoso-add-yan")]
     assert "its edit was carried out again on main's file at " + first[:12] in \
