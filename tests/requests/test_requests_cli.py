@@ -153,15 +153,20 @@ def test_list_show_and_merge(repo: SpecRepo, cli: Cli) -> None:
         "error: there is no request #9; 'tenantry requests list' shows them\n"
 
 
-def test_two_requests_on_one_tenant_both_land_when_git_cannot_merge_the_second(
-        repo: SpecRepo, cli: Cli) -> None:
+def two_adds(repo: SpecRepo, cli: Cli) -> None:
+    """Requests #1 (add zed) and #2 (add yan) on contoso, both made on the seed commit."""
     seed(repo)
-    # Both made on the same base, both adding a user at the end of contoso's users: the
-    # second no longer merges as text once the first is in, so its edit is carried out
-    # again on the file as it is now. Neither request is lost.
     assert cli(*ADD_ZED).code == 0
     assert cli("requests", "new", "contoso", "add-user", "yan", "--upn", "yan@contoso.example",
                "--display-name", "Yan", "--as", "Desk").code == 0
+
+
+def test_two_requests_on_one_tenant_both_land_when_git_cannot_merge_the_second(
+        repo: SpecRepo, cli: Cli) -> None:
+    # Both made on the same base, both adding a user at the end of contoso's users: the
+    # second no longer merges as text once the first is in, so its edit is carried out
+    # again on the file as it is now. Neither request is lost.
+    two_adds(repo, cli)
     assert cli("requests", "merge", "1").code == 0
     first = repo.head()
     assert repo.git("merge-tree", "--write-tree", first, "requests/2-contoso-add-yan",
@@ -207,10 +212,7 @@ def test_a_conflicting_request_whose_edit_no_longer_fits_is_refused(
 
 def test_a_conflicting_branch_someone_added_to_is_not_replayed(
         repo: SpecRepo, cli: Cli) -> None:
-    seed(repo)
-    assert cli(*ADD_ZED).code == 0
-    assert cli("requests", "new", "contoso", "add-user", "yan", "--upn", "yan@contoso.example",
-               "--display-name", "Yan", "--as", "Desk").code == 0
+    two_adds(repo, cli)
     # An engineer changes the second request by hand: its trailers no longer describe it.
     repo.checkout("requests/2-contoso-add-yan")
     path = repo.root / "specs/tenants/contoso.yaml"
