@@ -1,16 +1,16 @@
 """Leaving the process without taking apart what a command built.
 
 A bill of the benchmark's 1,000 tenants holds ~190,000 seat lines, a first plan ~300,000
-changes. Freeing them object by object when the command returned took 0.2-0.3 s (a tenth
-of a warm bill), for memory the operating system takes back at once when the process
-ends. So a command hands what it built to ``keep``, and the console entry point, when
+changes. Freeing them object by object when the command returned took 0.12-0.13 s (a
+twentieth of a warm bill), for memory the operating system takes back at once when the
+process ends. So a command hands what it built to ``keep``, and the console entry point, when
 something was kept, flushes stdout and stderr and leaves with ``os._exit``, as mypy does
 for the same reason.
 
 That skips atexit handlers, so it is only for commands whose work is done when they return:
 their files are already on disk (``write_atomic``: temporary file, fsync, rename), their
 process pools and threads joined by ``with`` blocks. Commands that keep nothing (the
-server, the demo) exit the usual way.
+server, apply, the request commands) exit the usual way.
 """
 
 from __future__ import annotations
