@@ -11,8 +11,13 @@ For each flavor (a slapd and a Samba AD DC, started as the tests start them):
   (per user: the UPN check, the add with its password, Password Modify and pwdReset on
   OpenLDAP, the group membership); the floor is a paged search of the M entries made.
 
+* many tenants: T tenants (default 40) of U users (default 100), each in its own OU, all
+  tenantry's: ``tenantry plan`` with the directory's ``concurrency`` 1 and 4 (each tenant
+  being read holds a connection of its own).
+
 Run as root (Samba's ports): ``python bench/ldap_bench.py [--users N] [--creates M]
-[--flavor openldap|ad|both]``. Seeding N users takes a while on Samba (~5 ms each).
+[--tenants T] [--tenant-users U] [--flavor openldap|ad|both]``. Seeding takes a while on
+Samba (~5 ms a user).
 """
 
 from __future__ import annotations
@@ -67,12 +72,12 @@ def bare_search(server: LdapServer, base: str, attributes: list[str]) -> int:
     return count
 
 
-def seed(lab: Lab, container: str, count: int, tenant: str) -> list[str]:
+def seed(lab: Lab, container: str, count: int, tenant: str, prefix: str = "u") -> list[str]:
     dns = []
     started = time.perf_counter()
     for i in range(count):
         uid = f"u{i:05d}"
-        dns.append(lab.add_user(container, f"User {i:05d}", f"{uid}@{lab.domain}",
+        dns.append(lab.add_user(container, f"User {i:05d}", f"{prefix}{i:05d}@{lab.domain}",
                                 marker=f"tenantry:{tenant}/{uid}",
                                 extra={} if lab.ad else {"sn": " "}))
         if i and i % 2000 == 0:
@@ -171,14 +176,47 @@ def measure(server: LdapServer, users: int, creates: int, runs: int) -> dict[str
     return figures
 
 
+def measure_many(server: LdapServer, tenants: int, users: int, runs: int) -> dict[str, float]:
+    """``tenantry plan`` of many small tenants, one at a time and four at a time."""
+    os.environ[PASSWORD_ENV] = server.service_password
+    lab = Lab.create(server)
+    docs = {}
+    print(f"{server.flavor}: seeding {tenants} tenants x {users} users", flush=True)
+    for n in range(tenants):
+        ou = f"t{n:03d}"
+        lab.add_ou(f"ou={ou}")
+        seed(lab, f"ou={ou}", users, ou, prefix=f"{ou}.")  # UPNs unique in the directory
+        docs[ou] = tenant_doc(lab, ou, users, surname=False, prefix=f"{ou}.")
+    work = Path(tempfile.mkdtemp(prefix="tenantry-ldap-bench-"))
+    repos = {}
+    for concurrency in (1, 4):
+        repos[concurrency] = repo = spec_repo(work / f"c{concurrency}", lab, docs)
+        config = repo / "specs" / "directories.yaml"
+        text = yaml.safe_load(config.read_text())
+        text["directories"]["lab"]["concurrency"] = concurrency
+        config.write_text(yaml.safe_dump(text))
+        subprocess.run(["git", "-C", str(repo), "-c", "user.name=b", "-c", "user.email=b@x",
+                        "commit", "-qam", "concurrency"], check=True)
+    timings: dict[int, list[float]] = {1: [], 4: []}
+    for _ in range(runs):  # interleaved: both see the same load
+        for concurrency, repo in repos.items():
+            timings[concurrency].append(tenantry(repo, "plan", "--detailed-exitcode"))
+    lab.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return {"plan, concurrency 1": min(timings[1]), "plan, concurrency 4": min(timings[4])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--creates", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tenants", type=int, default=40)
+    parser.add_argument("--tenant-users", type=int, default=100)
     parser.add_argument("--flavor", choices=("openldap", "ad", "both"), default="both")
     args = parser.parse_args()
     results = {}
+    many = {}
     for flavor, start in (("openldap", start_slapd), ("ad", start_samba)):
         if args.flavor not in (flavor, "both"):
             continue
@@ -187,6 +225,7 @@ def main() -> None:
         try:
             if flavor == "ad":
                 ensure_customers(server)
+            many[flavor] = measure_many(server, args.tenants, args.tenant_users, args.runs)
             results[flavor] = measure(server, args.users, args.creates, args.runs)
         finally:
             stop(proc)
@@ -208,6 +247,12 @@ def main() -> None:
     print(f"\nClient CPU only (the servers' share left out), {n:,} users:\n")
     print("| server | bare paged search | read_tenant | ratio |\n|---|---|---|---|")
     print("\n".join(rows))
+    t, u = args.tenants, args.tenant_users
+    print(f"\n{t} tenants x {u} users, tenantry plan (best of {args.runs}):\n")
+    print("| server | concurrency 1 | concurrency 4 | speed-up |\n|---|---|---|---|")
+    for flavor, f in many.items():
+        one, four = f["plan, concurrency 1"], f["plan, concurrency 4"]
+        print(f"| {flavor} | {one:.2f} s | {four:.2f} s | {one / four:.2f}x |")
 
 
 if __name__ == "__main__":

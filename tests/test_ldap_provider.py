@@ -390,6 +390,48 @@ def test_a_license_group_with_2000_members_is_read_completely(
     assert result.out.count("+ assign") == 1
 
 
+def test_tenants_side_by_side_give_the_same_plan_and_apply_as_one_at_a_time(
+        repo: SpecRepo, cli: Cli, lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Six tenants in their own OUs, sharing the license groups. With concurrency 3 each
+    # tenant being read or applied holds a connection of its own: never more than three,
+    # and the plan is the one concurrency 1 gives, change for change.
+    import providers.ldap.directory as ldap_directory
+
+    opened: list[object] = []
+    real = ldap_directory.Session
+
+    def counted(*args: Any) -> object:
+        opened.append(real(*args))
+        return opened[-1]
+
+    monkeypatch.setattr(ldap_directory, "Session", counted)
+    tenants = {f"t{n}": tenant(f"Tenant {n}", {
+        f"u{k}": user(f"u{k}.t{n}@{lab.domain}", f"User {k} of {n}",
+                      skus=["M365-BP"] if k % 2 else ["EXO-P1", "SUPPORT"])
+        for k in range(3)}, domain=lab.domain) for n in range(6)}
+    for tid in tenants:
+        lab.add_ou(f"ou={tid}")
+
+    specs(repo, lab, tenants, concurrency=1)
+    one_at_a_time = plan_json(cli)["tenants"]
+    assert len(opened) == 1
+    specs(repo, lab, tenants, concurrency=3)
+    opened.clear()
+    side_by_side = plan_json(cli)["tenants"]
+    assert side_by_side == one_at_a_time and 1 <= len(opened) <= 3
+    # Per tenant 3 creates and 3 assigns (M365-BP or EXO-P1; SUPPORT is not provisioned).
+    assert sum(len(t["changes"]) for t in side_by_side) == 6 * 6
+
+    opened.clear()
+    applied(cli)
+    assert 1 <= len(opened) <= 3 * 2  # the apply's own plan, then the apply
+    assert_converged(cli)
+    for n in range(6):
+        assert sorted(lab.users(f"ou=t{n}")) == [f"u{k}.t{n}@{lab.domain}" for k in range(3)]
+    assert len(lab.members("cn=lic-bp,ou=groups")) == 6  # u1 of each tenant
+    assert len(lab.members("cn=lic-exo,ou=groups")) == 12  # u0 and u2 of each
+
+
 def test_the_ad_service_account_holds_only_the_documented_rights(
         samba_server: LdapServer) -> None:
     # Every AD test binds as svc-tenantry, which holds only the rights docs/ldap.md lists

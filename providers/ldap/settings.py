@@ -38,6 +38,7 @@ class Settings:
     page_size: int
     marker: str  # the marker attribute
     timeout: int
+    concurrency: int  # tenants worked on at once, a connection each
 
     @classmethod
     def from_config(cls, name: str, config: DirectoryConfig, root: Path) -> Settings:
@@ -62,7 +63,8 @@ class Settings:
             bind_dn=config.bind_dn, password_env=config.password_env,
             ca_file=root / config.ca_file if config.ca_file else None,
             tls_verify=config.tls_verify, page_size=config.page_size,
-            marker=config.marker_attribute or flavor.default_marker, timeout=config.timeout)
+            marker=config.marker_attribute or flavor.default_marker, timeout=config.timeout,
+            concurrency=config.concurrency)
 
     @property
     def encrypted(self) -> bool:

@@ -2,8 +2,8 @@
 
 An MSP's Graph partner app reaches hundreds of customer tenants, and reading them one after
 another takes minutes spent waiting on the network. A directory that can serve several
-tenants at once says so with a ``concurrency`` attribute (the graph provider: its
-``directories.yaml`` setting, default 8). A directory without one (the local SQLite file)
+tenants at once says so with a ``concurrency`` attribute (its ``directories.yaml``
+setting: graph, default 8; ldap, default 4). A directory without one (the local SQLite file)
 gets one tenant at a time in the calling thread, exactly as before. Directories run side by
 side. Results come back in input order, whatever order they finish in, so plans and apply
 reports are the same on every run.

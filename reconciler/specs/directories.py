@@ -43,6 +43,8 @@ class LdapDirectory(Model):
     # (providers/ldap/flavors.py, docs/ldap.md).
     marker_attribute: Annotated[str, Field(pattern=LDAP_ATTRIBUTE_PATTERN)] | None = None
     timeout: Annotated[int, Field(ge=1, le=3600)] = 30  # seconds: connect, and each answer
+    # Tenants read (and applied) at once, each on a connection of its own.
+    concurrency: Annotated[int, Field(ge=1, le=32)] = 4
 
     @model_validator(mode="after")
     def _tls_once(self) -> LdapDirectory:
