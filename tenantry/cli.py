@@ -9,14 +9,13 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
-import typer.core
 
 from reconciler.errors import SpecInvalid, UserError
 from tenantry import __version__, quick_exit
-from tenantry.cli_common import OutputFile, TokensFile, choice, workspace
+from tenantry.cli_common import OutputFile, TokensFile, WholeHelp, choice, workspace
 from tenantry.cli_history import history
 from tenantry.cli_requests import requests_app
 from tenantry.cli_token import token_app
@@ -26,25 +25,9 @@ from tenantry.output import err
 EXIT_INTERNAL = 3
 
 
-class _Commands(typer.core.TyperGroup):
-    """Lists every command's first sentence whole: click cuts them to the terminal width
-    with "..." otherwise (they wrap instead)."""
-
-    # Any: typer's click is its own vendored copy in recent releases, click in older ones.
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=10_000)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
 app = typer.Typer(
     name="tenantry", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-    cls=_Commands,
+    cls=WholeHelp,
     help="GitOps provisioning and billing for MSPs: specs in git are the source of truth.",
     context_settings={"help_option_names": ["-h", "--help"]})
 

@@ -4,12 +4,29 @@ options that several commands take."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+import typer.core
 
 from reconciler.errors import UserError
 from tenantry.options import Options
+
+
+class WholeHelp(typer.core.TyperGroup):
+    """Lists every command's first sentence whole: click cuts them to the terminal width
+    with "..." otherwise (they wrap instead). For ``tenantry`` and its command groups."""
+
+    # Any: typer's click is its own vendored copy in recent releases, click in older ones.
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 if TYPE_CHECKING:
     from tenantry.workspace import Workspace

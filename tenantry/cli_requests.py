@@ -1,4 +1,4 @@
-"""``tenantry requests new|list|show|merge``: change requests as reviewed branches."""
+"""``tenantry requests new|list|show|merge|update``: change requests as reviewed branches."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from tenantry.cli_common import workspace
+from tenantry.cli_common import WholeHelp, workspace
 
-requests_app = typer.Typer(name="requests", no_args_is_help=True,
+requests_app = typer.Typer(name="requests", no_args_is_help=True, cls=WholeHelp,
                            help="Change requests: one reviewed branch per change "
                                 "(requests/<n>-<slug>).")
 
@@ -93,7 +93,21 @@ def requests_merge(
     settings: RequestSettingsFile = None,
     base: BaseBranch = None,
 ) -> None:
-    """Merge a request into the base branch (a merge commit); refused when it conflicts or
-    the specs would not validate."""
+    """Merge a request into the base branch (a merge commit); a request git cannot merge is
+    carried out again on the base's file; refused when the specs would not validate."""
     from tenantry.commands import requests as cmd
     raise typer.Exit(cmd.merge(workspace(ctx), number=number, settings_file=settings, base=base))
+
+
+@requests_app.command("update")
+def requests_update(
+    ctx: typer.Context,
+    number: Annotated[int, typer.Argument(metavar="N", min=1)],
+    settings: RequestSettingsFile = None,
+    base: BaseBranch = None,
+) -> None:
+    """Bring a request's branch up to date with the base (its edit carried out again there),
+    and push it where a forge reviews it, so its pull request merges cleanly."""
+    from tenantry.commands import requests as cmd
+    raise typer.Exit(cmd.update(workspace(ctx), number=number, settings_file=settings,
+                                base=base))

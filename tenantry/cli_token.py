@@ -6,9 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from tenantry.cli_common import TokensFile, workspace
+from tenantry.cli_common import TokensFile, WholeHelp, workspace
 
-token_app = typer.Typer(name="token", no_args_is_help=True,
+token_app = typer.Typer(name="token", no_args_is_help=True, cls=WholeHelp,
                         help="Bearer tokens for the read API (tenantry serve).")
 
 

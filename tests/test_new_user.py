@@ -196,6 +196,11 @@ def test_help_shows_every_command_description_whole(tmp_path: Path, columns: str
     assert "..." not in result.out.split("Commands:")[1]
     assert {"validate", "plan", "apply", "bill", "schema", "demo", "init"} <= \
         set(_commands(result.out))
+    for group, names in (("requests", {"new", "list", "show", "merge", "update"}),
+                         ("token", {"create", "list", "revoke"})):
+        text = run_tenantry(group, "--help", cwd=tmp_path, env={"COLUMNS": columns}).out
+        assert "..." not in text.split("Commands:")[1], text
+        assert set(_commands(text)) == names
 
 
 def test_help_of_every_command_has_plain_usage_and_shows_format_choices(tmp_path: Path,

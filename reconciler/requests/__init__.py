@@ -25,7 +25,7 @@ from reconciler.requests.edits import (
 )
 from reconciler.requests.forge import PullRequest, open_pull_request
 from reconciler.requests.listing import Request, find_request, list_requests
-from reconciler.requests.merging import Merged, merge
+from reconciler.requests.merging import Merged, Updated, merge, update
 from reconciler.requests.publish import Outcome, publish
 from reconciler.requests.settings import DEFAULT_PATH, ForgeSettings, RequestSettings, load
 from reconciler.requests.submit import (
@@ -48,6 +48,7 @@ __all__ = [
     "Finding",
     "ForgeSettings",
     "Merged",
+    "Updated",
     "NoSuchTenant",
     "Outcome",
     "PullRequest",
@@ -72,4 +73,5 @@ __all__ = [
     "publish",
     "submit",
     "tree_problems",
+    "update",
 ]

@@ -66,13 +66,7 @@ def merge(repo: Repo, specs_rel: str, number: int, into: str, *,
         # Tenantry-Edit trailer), so it is carried out again on the file as it is now.
         tree = _replayed(repo, specs_rel, request, tip, cache, f"request #{number} conflicts "
                          f"with {into} in {', '.join(result.conflicts) or 'its files'}")
-    label = specs_rel or "."
-    problems = new_problems(cache.files_at(repo, tip, specs_rel),
-                            cache.files_at(repo, tree, specs_rel), label=label, cache=cache)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UserError(f"request #{number} would leave specs that do not validate: "
-                        f"{problems[0].render()}{more}")
+    _check(repo, specs_rel, tip, tree, number, cache)
     who = merger or configured_ident(repo) or FALLBACK
     replayed = "" if result.tree is not None else (
         f"\nThe branch conflicted with {into}, so its edit was carried out again on "
@@ -88,6 +82,55 @@ def merge(repo: Repo, specs_rel: str, number: int, into: str, *,
             raise UserError(f"{into} moved while request #{number} was being merged; run the "
                             "merge again")
     return Merged(request, commit, into, replayed=result.tree is None)
+
+
+@dataclass(frozen=True)
+class Updated:
+    request: Request
+    commit: str  # the branch's new tip
+    into: str
+
+
+def update(repo: Repo, specs_rel: str, number: int, into: str, *,
+           cache: SpecCache | None = None, updater: Ident | None = None) -> Updated:
+    """Bring a request up to date with its base branch: its edit carried out again on the
+    base's file as it is now, committed on the request's branch (first parent: the base's
+    tip, so the branch merges as a fast-forward; second: the request as it was). What a
+    forge's "update branch" button does, for a branch git cannot merge. The new commit keeps
+    the request's author, message and trailers: it is the same request."""
+    request = find_request(repo, number, into)
+    tip = base_commit(repo, into)
+    if request.merged or is_ancestor(repo, request.commit, tip):
+        raise UserError(f"request #{number} is already merged into {into}")
+    if request.base == tip:
+        raise UserError(f"request #{number} is up to date with {into}")
+    cache = cache or SpecCache()
+    tree = _replayed(repo, specs_rel, request, tip, cache,
+                     f"request #{number} cannot be brought up to date with {into}")
+    _check(repo, specs_rel, tip, tree, number, cache)
+    body, _, trailer_lines = request.message.rstrip("\n").rpartition("\n\n")
+    text = (f"{body}\n\nBrought up to date with {into} at {tip[:12]}: the edit carried out "
+            f"again on its file there.\n\n{trailer_lines}\n")
+    who = updater or configured_ident(repo) or FALLBACK
+    commit = commit_tree(repo, tree, [tip, request.commit], text, author=request.author,
+                         committer=who)
+    refused = update_refs(repo, [RefUpdate(f"refs/heads/{request.branch}", commit,
+                                           request.commit)])
+    if refused is not None:
+        raise UserError(f"request #{number}'s branch moved meanwhile; run the update again")
+    return Updated(request, commit, into)
+
+
+def _check(repo: Repo, specs_rel: str, tip: str, tree: str, number: int,
+           cache: SpecCache) -> None:
+    """Refuse a merged tree whose specs would not validate (problems new since ``tip``)."""
+    problems = new_problems(cache.files_at(repo, tip, specs_rel),
+                            cache.files_at(repo, tree, specs_rel), label=specs_rel or ".",
+                            cache=cache)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UserError(f"request #{number} would leave specs that do not validate: "
+                        f"{problems[0].render()}{more}")
 
 
 def _replayed(repo: Repo, specs_rel: str, request: Request, tip: str, cache: SpecCache,

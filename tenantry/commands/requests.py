@@ -1,4 +1,4 @@
-"""``tenantry requests new|list|show|merge``: change requests where the branch is the
+"""``tenantry requests new|list|show|merge|update``: change requests where the branch is the
 request (no forge), and a way to make one from a script or a service desk tool."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from reconciler import requests as rq
 from reconciler.errors import UserError
-from reconciler.gitrepo import Repo, diff_text
+from reconciler.gitrepo import Repo, diff_text, push_ref
 from tenantry.output import err, out
 from tenantry.workspace import Workspace
 
@@ -92,6 +92,23 @@ def merge(ws: Workspace, *, number: int, settings_file: Path | None, base: str |
     if done.replayed:
         out(f"  (the branch conflicted with {done.into}, so its edit was carried out again on "
             f"{done.into}'s current file)")
+    return 0
+
+
+def update(ws: Workspace, *, number: int, settings_file: Path | None, base: str | None) -> int:
+    ctx = Context(ws, settings_file, base)
+    done = rq.update(ctx.repo, ctx.specs_rel, number, ctx.base)
+    out(f"request #{number} brought up to date with {ctx.base}: {done.request.branch} at "
+        f"{done.commit[:12]}")
+    forge = ctx.settings.forge
+    if forge is not None:
+        # Its pull request follows the branch: pushing is all the forge needs.
+        try:
+            push_ref(ctx.repo, forge.remote, f"refs/heads/{done.request.branch}")
+        except UserError as exc:
+            err(f"warning: the branch was updated here but not pushed to {forge.remote}: {exc}")
+            return 1
+        out(f"  pushed to {forge.remote}")
     return 0
 
 

@@ -261,3 +261,50 @@ def test_without_a_repository_or_base(tmp_path: Path, cli: Cli,
     (tmp_path / "specs").mkdir()
     assert cli("requests", "list").err == ("error: specs is not in a git repository; requests "
                                            "are branches\n")
+
+
+def test_update_brings_a_conflicting_request_up_to_date_as_the_same_request(
+        repo: SpecRepo, cli: Cli) -> None:
+    two_adds(repo, cli)
+    assert cli("requests", "merge", "1").code == 0
+    tip = repo.head()
+    old = repo.rev_parse("requests/2-contoso-add-yan")
+    done = cli("requests", "update", "2")
+    assert done.code == 0, done.err
+    new = repo.rev_parse("requests/2-contoso-add-yan")
+    assert done.out == f"request #2 brought up to date with main: " \
+                       f"requests/2-contoso-add-yan at {new[:12]}\n"
+    # First parent: main as it is, so the branch merges as a fast-forward; second: the
+    # request as it was. Author, subject and trailers stay the requester's request.
+    assert repo.git("log", "-1", "--format=%P|%an|%s", new).strip() == \
+        f"{tip} {old}|Desk|contoso: add user yan (yan@contoso.example) without SKUs"
+    body = repo.git("log", "-1", "--format=%B", new)
+    assert f"Brought up to date with main at {tip[:12]}" in body
+    assert body.rstrip().splitlines()[-2].startswith("Tenantry-Tenant: contoso")
+    assert repo.git("diff", "--name-only", tip, new).split() == ["specs/tenants/contoso.yaml"]
+    assert repo.head() == tip and repo.is_clean()  # main is not touched
+    again = cli("requests", "update", "2")
+    assert (again.code, again.err) == (1, "error: request #2 is up to date with main\n")
+    listed = cli("requests", "list").out
+    assert listed.startswith("#2 ") and "contoso: add user yan" in listed
+    merged = cli("requests", "merge", "2")  # now git merges it; nothing to carry out again
+    assert merged.code == 0 and "carried out again" not in merged.out
+    users = tenant_at(repo, "HEAD")["users"]
+    assert isinstance(users, dict) and list(users) == ["alice", "bob", "zed", "yan"]
+
+
+def test_update_refuses_an_edit_that_no_longer_fits(repo: SpecRepo, cli: Cli) -> None:
+    seed(repo)
+    assert cli("requests", "new", "contoso", "remove-user", "bob", "--as", "Desk").code == 0
+    assert cli("requests", "new", "contoso", "set-enabled", "bob", "--enable",
+               "--as", "Desk").code == 0
+    assert cli("requests", "merge", "1").code == 0
+    [name] = repo.git("for-each-ref", "--format=%(refname:short)", "refs/heads/requests/2-*")\
+        .split()
+    branch = repo.rev_parse(name)
+    refused = cli("requests", "update", "2")
+    assert (refused.code, refused.err) == (
+        1, ("error: request #2 cannot be brought up to date with main, and its edit no longer "
+            "fits: there is no user 'bob' in this tenant; ask for the change again on the "
+            "current specs\n"))
+    assert repo.rev_parse(name) == branch

@@ -30,6 +30,14 @@ def configure(repo: SpecRepo, remote: Path, forge: Forge, url: str, kind: str) -
                         f'remote = "{remote}"\n')
 
 
+def github(repo: SpecRepo, remote: Path, forge: Forge,
+           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seeded repository, with GitHub as its forge (token ghp_secret)."""
+    seed(repo)
+    configure(repo, remote, forge, "https://github.com/acme/tenant-specs", "github")
+    monkeypatch.setenv("SPEC_FORGE_TOKEN", "ghp_secret")
+
+
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     path = tmp_path / "remote.git"
@@ -41,9 +49,7 @@ def remote(tmp_path: Path) -> Path:
 def test_github_pull_request_for_the_pushed_branch(repo: SpecRepo, cli: Cli, forge: Forge,
                                                    remote: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    seed(repo)
-    configure(repo, remote, forge, "https://github.com/acme/tenant-specs", "github")
-    monkeypatch.setenv("SPEC_FORGE_TOKEN", "ghp_secret")
+    github(repo, remote, forge, monkeypatch)
     result = cli(*ADD)
     assert result.code == 0, result.err
     assert result.out.splitlines()[-1] == f"  pull request #101: {forge.url}/pull/101"
@@ -79,9 +85,7 @@ def test_gitlab_merge_request(repo: SpecRepo, cli: Cli, forge: Forge, remote: Pa
 def test_a_forge_that_refuses_leaves_the_branch_and_says_why(
         repo: SpecRepo, cli: Cli, forge: Forge, remote: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    seed(repo)
-    configure(repo, remote, forge, "https://github.com/acme/tenant-specs", "github")
-    monkeypatch.setenv("SPEC_FORGE_TOKEN", "ghp_secret")
+    github(repo, remote, forge, monkeypatch)
     forge.fail = (422, "Validation Failed")
     result = cli(*ADD)
     assert result.code == 0
@@ -106,3 +110,24 @@ def test_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="not valid TOML"):
         load(path)
     assert load(tmp_path / "absent.toml").forge is None
+
+
+def test_update_pushes_the_branch_its_pull_request_follows(
+        repo: SpecRepo, cli: Cli, forge: Forge, remote: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two pull requests made side by side; once the first is merged on main, the second
+    # conflicts on the forge. `requests update` carries its edit out again on main and pushes
+    # the branch, which then merges as a fast-forward.
+    github(repo, remote, forge, monkeypatch)
+    assert cli(*ADD).code == 0
+    assert cli("requests", "new", "contoso", "add-user", "yan", "--upn", "yan@contoso.example",
+               "--display-name", "Yan", "--as", "Desk").code == 0
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #101",
+             "requests/1-contoso-add-zed")  # what the forge did with the first one
+    done = cli("requests", "update", "2")
+    assert done.code == 0, done.err
+    assert done.out.splitlines()[-1] == f"  pushed to {remote}"
+    branch = repo.rev_parse("requests/2-contoso-add-yan")
+    assert GitRepo(remote).rev_parse("requests/2-contoso-add-yan") == branch
+    assert repo.git("merge-base", "main", branch).strip() == repo.head()
+    assert len(forge.calls) == 2  # the two pull requests; the update needs no API call
