@@ -10,6 +10,7 @@ import csv
 import json
 import ssl
 import stat
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -405,6 +406,15 @@ def test_tenants_side_by_side_give_the_same_plan_and_apply_as_one_at_a_time(
         return opened[-1]
 
     monkeypatch.setattr(ldap_directory, "Session", counted)
+    group_reads: list[str] = []
+    read_members = real.members
+
+    def members(self: Any, group: str, *args: Any) -> Any:
+        group_reads.append(group)
+        time.sleep(0.2)  # a large group: the other tenants' threads reach it meanwhile
+        return read_members(self, group, *args)
+
+    monkeypatch.setattr(real, "members", members)
     tenants = {f"t{n}": tenant(f"Tenant {n}", {
         f"u{k}": user(f"u{k}.t{n}@{lab.domain}", f"User {k} of {n}",
                       skus=["M365-BP"] if k % 2 else ["EXO-P1", "SUPPORT"])
@@ -419,6 +429,8 @@ def test_tenants_side_by_side_give_the_same_plan_and_apply_as_one_at_a_time(
     opened.clear()
     side_by_side = plan_json(cli)["tenants"]
     assert side_by_side == one_at_a_time and 1 <= len(opened) <= 3
+    # The two license groups all six tenants share are read once each, not per tenant.
+    assert len(group_reads) == 2 * 2 and len(set(group_reads)) == 2  # two plans
     # Per tenant 3 creates and 3 assigns (M365-BP or EXO-P1; SUPPORT is not provisioned).
     assert sum(len(t["changes"]) for t in side_by_side) == 6 * 6
 

@@ -8,6 +8,7 @@ followed through all its ranges.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -30,14 +31,19 @@ class Known:
 
 @dataclass
 class ReadCache:
-    """Per command: group members by group, and the entries seen, by object id."""
+    """Per command: group members by group, and the entries seen, by object id. Shared by
+    the tenants read at once: ``filling`` makes the first to need a license group read it
+    while the others wait for it (the groups are often shared by every tenant, and large)."""
 
     members: dict[dn.DnKey, frozenset[dn.DnKey]] = field(default_factory=dict)
     known: dict[str, Known] = field(default_factory=dict)
+    filling: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                    compare=False)
 
     def clear(self) -> None:
-        self.members.clear()
-        self.known.clear()
+        with self.filling:
+            self.members.clear()
+            self.known.clear()
 
 
 def group_dns(settings: Settings, target: TenantTarget) -> dict[str, str]:
@@ -52,15 +58,16 @@ def license_members(session: Session, settings: Settings, target: TenantTarget,
     found: dict[str, frozenset[dn.DnKey]] = {}
     for sku, group in sorted(group_dns(settings, target).items()):
         group_key = dn.key(group)
-        if group_key not in cache.members:
-            values = session.members(group, settings.flavor.ranged_members)
-            if values is None:
-                raise DirectoryUnavailable(
-                    f"directory {settings.directory!r}: group {group} (assign.ldap of {sku}) "
-                    "does not exist; create it or fix catalog.yaml")
-            cache.members[group_key] = frozenset(
-                dn.key(v.decode("utf-8", errors="replace")) for v in values)
-        found[sku] = cache.members[group_key]
+        with cache.filling:
+            if group_key not in cache.members:
+                values = session.members(group, settings.flavor.ranged_members)
+                if values is None:
+                    raise DirectoryUnavailable(
+                        f"directory {settings.directory!r}: group {group} (assign.ldap of "
+                        f"{sku}) does not exist; create it or fix catalog.yaml")
+                cache.members[group_key] = frozenset(
+                    dn.key(v.decode("utf-8", errors="replace")) for v in values)
+            found[sku] = cache.members[group_key]
     return found
 
 
