@@ -28,6 +28,9 @@ def serve(settings: Settings, host: str, port: int, *, warm: bool = True) -> Non
         except UserError as exc:
             print(f"warning: HEAD cannot be billed yet ({exc}); serving anyway",
                   file=sys.stderr, flush=True)
+    web = getattr(app.state, "web", None)
+    if web is not None:
+        web.start_warming()  # the pages' checks, after the history: see Web.start_warming
     # Behind a reverse proxy, X-Forwarded-* are trusted from loopback only (uvicorn's
     # default), which is where the proxy should run; see docs/api.md.
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -63,10 +64,12 @@ class SpecCache:
     forgotten once they outnumber the live ones.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
         self._blobs: dict[str, bytes] = {}
         self._tenants: dict[str, TenantSpec] = {}  # by blob id, for the pages
-        self.parsed = ParseCache(None)  # what checks parse (load_specs), by blob id
+        # What checks parse (load_specs), by blob id; given the cache folder, the entries
+        # validate, plan, bill and the API's start-up left on disk are read, not parsed again.
+        self.parsed = ParseCache(folder)
 
     def files_at(self, repo: Repo, commit: str, specs_rel: str) -> dict[str, bytes]:
         ids = tree_blobs(repo, commit, specs_rel)

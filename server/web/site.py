@@ -85,7 +85,7 @@ class Web:
             requests
         self.repo = Repo(settings.repo_root)
         self.specs_rel = settings.specs_rel
-        self.cache = rq.SpecCache()
+        self.cache = rq.SpecCache(settings.cache_dir)
         self.outcomes: dict[int, rq.Outcome] = {}  # forge results, shown once after a submit
         self._lock = threading.Lock()  # the spec cache is shared by the worker threads
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -96,9 +96,15 @@ class Web:
             digest.update(path.read_bytes())
         self.asset_version = digest.hexdigest()[:12]
 
+    def start_warming(self) -> None:
+        """``warm`` on a thread of its own (``serve`` calls it once the history is read: a
+        thread running earlier would keep that read from forking its parse workers)."""
+        threading.Thread(target=self.warm, name="tenantry-web-warm", daemon=True).start()
+
     def warm(self) -> None:
-        """Parse every spec file at the base once, so the first request is checked as fast
-        as the next (on 1,000 tenants the cold parse takes tens of seconds)."""
+        """Check every spec file at the base once, so the first request is checked as fast
+        as the next (on 1,000 tenants a cold parse takes tens of seconds; after the API's
+        start-up the entries are on disk)."""
         try:
             commit = self.base()
             self.locked(lambda: rq.tree_problems(
@@ -254,7 +260,6 @@ def install(app: FastAPI, settings: Settings, engine: Engine, tokens: TokenStore
     site = Web(settings, engine, tokens, requests or rq.load(
         settings.repo_root / rq.DEFAULT_PATH))
     app.state.web = site
-    threading.Thread(target=site.warm, name="tenantry-web-warm", daemon=True).start()
     app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.include_router(pages.router)
     app.include_router(changes.router)
