@@ -397,7 +397,7 @@ def first_parent_log(repo: Repo, rev: str, specs_path: str,
     first parent, so a feature branch's intermediate commits never appear.
     """
     revs = [rev] if since is None else [f"^{since}", rev]
-    prefix = specs_path.rstrip("/") + "/" if specs_path not in ("", ".") else ""
+    prefix = _specs_prefix(specs_path)
     args = ["git", "-C", str(repo.root), "log", "--first-parent", "--sparse", "--reverse",
             "--raw", "-z", "--no-abbrev", "--no-renames", "--no-color", "--no-ext-diff",
             f"--format={_LOG_FORMAT}", *revs, "--", prefix or "."]

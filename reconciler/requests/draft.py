@@ -17,6 +17,12 @@ from reconciler.requests.yamledit import apply_edit
 from reconciler.specs import tenant_path
 
 
+def tenant_file(specs_rel: str, tenant: str) -> str:
+    """A tenant file's path inside the repository (``specs_rel``: the specs folder in it)."""
+    inner = tenant_path(tenant)
+    return f"{specs_rel}/{inner}" if specs_rel not in ("", ".") else inner
+
+
 class NoSuchTenant(UserError):
     """The tenant has no file at the base (a web page answers 404, as for one out of scope)."""
 
@@ -34,8 +40,7 @@ class Draft:
     @property
     def path(self) -> str:
         """The tenant file's path inside the repository."""
-        inner = tenant_path(self.tenant)
-        return f"{self.specs_rel}/{inner}" if self.specs_rel not in ("", ".") else inner
+        return tenant_file(self.specs_rel, self.tenant)
 
     @property
     def subject(self) -> str:

@@ -35,10 +35,9 @@ from reconciler.gitrepo import (
     write_blob,
 )
 from reconciler.requests.checks import SpecCache, new_problems
-from reconciler.requests.draft import prepare
+from reconciler.requests.draft import prepare, tenant_file
 from reconciler.requests.listing import Request, find_request
 from reconciler.requests.submit import base_commit
-from reconciler.specs import tenant_path
 
 FALLBACK = Ident("tenantry", "tenantry@localhost")
 
@@ -53,10 +52,7 @@ class Merged:
 
 def merge(repo: Repo, specs_rel: str, number: int, into: str, *,
           cache: SpecCache | None = None, merger: Ident | None = None) -> Merged:
-    request = find_request(repo, number, into)
-    tip = base_commit(repo, into)
-    if request.merged or is_ancestor(repo, request.commit, tip):
-        raise UserError(f"request #{number} is already merged into {into}")
+    request, tip = _open(repo, number, into)
     cache = cache or SpecCache()
     result = merge_trees(repo, tip, request.commit)
     tree = result.tree
@@ -98,10 +94,7 @@ def update(repo: Repo, specs_rel: str, number: int, into: str, *,
     tip, so the branch merges as a fast-forward; second: the request as it was). What a
     forge's "update branch" button does, for a branch git cannot merge. The new commit keeps
     the request's author, message and trailers: it is the same request."""
-    request = find_request(repo, number, into)
-    tip = base_commit(repo, into)
-    if request.merged or is_ancestor(repo, request.commit, tip):
-        raise UserError(f"request #{number} is already merged into {into}")
+    request, tip = _open(repo, number, into)
     if request.base == tip:
         raise UserError(f"request #{number} is up to date with {into}")
     cache = cache or SpecCache()
@@ -119,6 +112,15 @@ def update(repo: Repo, specs_rel: str, number: int, into: str, *,
     if refused is not None:
         raise UserError(f"request #{number}'s branch moved meanwhile; run the update again")
     return Updated(request, commit, into)
+
+
+def _open(repo: Repo, number: int, into: str) -> tuple[Request, str]:
+    """Request ``number`` and the tip of ``into``; refused when it is merged already."""
+    request = find_request(repo, number, into)
+    tip = base_commit(repo, into)
+    if request.merged or is_ancestor(repo, request.commit, tip):
+        raise UserError(f"request #{number} is already merged into {into}")
+    return request, tip
 
 
 def _check(repo: Repo, specs_rel: str, tip: str, tree: str, number: int,
@@ -146,8 +148,7 @@ def _replayed(repo: Repo, specs_rel: str, request: Request, tip: str, cache: Spe
     tenant, edit = request.tenant, request.edit
     if tenant is None or edit is None or request.base is None:
         raise UserError(conflict + again)
-    path = f"{specs_rel}/{tenant_path(tenant)}" if specs_rel not in ("", ".") \
-        else tenant_path(tenant)
+    path = tenant_file(specs_rel, tenant)
     if [c.path for c in changed_files(repo, request.base, request.commit, "")] != [path]:
         raise UserError(conflict + again)
     try:
